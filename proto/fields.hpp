@@ -1,0 +1,43 @@
+// Reading and writing message fields from untrusted JSON without throwing.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "proto/result.hpp"
+
+namespace proto {
+
+// Reads typed fields out of one JSON object. The first problem (missing required field, wrong type)
+// is remembered with the field's name; later reads are no-ops. Never throws.
+class Reader {
+ public:
+  explicit Reader(const nlohmann::json& object, std::string context = {});
+
+  void required(std::string_view key, std::string& out);
+  void optional(std::string_view key, std::string& out);
+  void optional(std::string_view key, std::int64_t& out);
+  void optional(std::string_view key, bool& out);
+  void optional(std::string_view key, std::vector<std::string>& out);
+  // Calls `each` with a Reader for every object of the array at `key` (absent: no calls).
+  void optional_objects(std::string_view key, const std::function<void(Reader&)>& each);
+
+  bool ok() const noexcept { return !error_; }
+  const std::optional<Error>& error() const noexcept { return error_; }
+
+ private:
+  const nlohmann::json* find(std::string_view key, bool required);
+  void fail(std::string_view key, std::string_view expected);
+
+  const nlohmann::json& object_;
+  std::string context_;
+  std::optional<Error> error_;
+};
+
+}  // namespace proto

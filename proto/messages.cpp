@@ -1,0 +1,178 @@
+#include "proto/messages.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace proto {
+namespace {
+
+// Optional strings and lists are written only when set, so replies stay small and readable.
+void put(nlohmann::json& out, const char* key, const std::string& value) {
+  if (!value.empty()) out[key] = value;
+}
+void put(nlohmann::json& out, const char* key, const std::vector<std::string>& value) {
+  if (!value.empty()) out[key] = value;
+}
+
+}  // namespace
+
+void write(nlohmann::json&, const OkReply&) {}
+void read(Reader&, OkReply&) {}
+void write(nlohmann::json&, const AgentStatus&) {}
+void read(Reader&, AgentStatus&) {}
+void write(nlohmann::json&, const AgentStop&) {}
+void read(Reader&, AgentStop&) {}
+void write(nlohmann::json&, const ProfileList&) {}
+void read(Reader&, ProfileList&) {}
+
+void write(nlohmann::json& out, const AgentStatusReply& m) {
+  out["version"] = m.version;
+  out["pid"] = m.pid;
+  out["uptime_seconds"] = m.uptime_seconds;
+  out["socket"] = m.socket;
+  out["store"] = m.store;
+  put(out, "store_detail", m.store_detail);
+  out["home"] = m.home;
+  out["profiles"] = m.profiles;
+  out["connections"] = m.connections;
+}
+void read(Reader& in, AgentStatusReply& m) {
+  in.optional("version", m.version);
+  in.optional("pid", m.pid);
+  in.optional("uptime_seconds", m.uptime_seconds);
+  in.optional("socket", m.socket);
+  in.optional("store", m.store);
+  in.optional("store_detail", m.store_detail);
+  in.optional("home", m.home);
+  in.optional("profiles", m.profiles);
+  in.optional("connections", m.connections);
+}
+
+void write(nlohmann::json& out, const ProfileAdd& m) {
+  out["name"] = m.name;
+  out["issuer"] = m.issuer;
+  out["client_id"] = m.client_id;
+  put(out, "api_endpoint", m.api_endpoint);
+  put(out, "scopes", m.scopes);
+}
+void read(Reader& in, ProfileAdd& m) {
+  in.required("name", m.name);
+  in.required("issuer", m.issuer);
+  in.required("client_id", m.client_id);
+  in.optional("api_endpoint", m.api_endpoint);
+  in.optional("scopes", m.scopes);
+}
+
+void write(nlohmann::json& out, const ProfileInfo& m) {
+  out["name"] = m.name;
+  put(out, "issuer", m.issuer);
+  put(out, "client_id", m.client_id);
+  put(out, "api_endpoint", m.api_endpoint);
+  put(out, "scopes", m.scopes);
+  out["default"] = m.is_default;
+  out["has_credentials"] = m.has_credentials;
+}
+void read(Reader& in, ProfileInfo& m) {
+  in.required("name", m.name);
+  in.optional("issuer", m.issuer);
+  in.optional("client_id", m.client_id);
+  in.optional("api_endpoint", m.api_endpoint);
+  in.optional("scopes", m.scopes);
+  in.optional("default", m.is_default);
+  in.optional("has_credentials", m.has_credentials);
+}
+
+void write(nlohmann::json& out, const ProfileListReply& m) {
+  put(out, "default_profile", m.default_profile);
+  auto& list = out["profiles"] = nlohmann::json::array();
+  for (const auto& p : m.profiles) write(list.emplace_back(nlohmann::json::object()), p);
+}
+void read(Reader& in, ProfileListReply& m) {
+  in.optional("default_profile", m.default_profile);
+  in.optional_objects("profiles", [&](Reader& r) { read(r, m.profiles.emplace_back()); });
+}
+
+void write(nlohmann::json& out, const ProfileRemove& m) { out["name"] = m.name; }
+void read(Reader& in, ProfileRemove& m) { in.required("name", m.name); }
+
+void write(nlohmann::json& out, const ConfigSet& m) {
+  out["key"] = m.key;
+  out["value"] = m.value;
+}
+void read(Reader& in, ConfigSet& m) {
+  in.required("key", m.key);
+  in.required("value", m.value);
+}
+
+void write(nlohmann::json& out, const ImportReply& m) { out["profiles"] = m.profiles; }
+void read(Reader& in, ImportReply& m) { in.optional("profiles", m.profiles); }
+
+void write(nlohmann::json& out, const AuthImport& m) {
+  out["path"] = m.path;
+  put(out, "profile", m.profile);
+}
+void read(Reader& in, AuthImport& m) {
+  in.required("path", m.path);
+  in.optional("profile", m.profile);
+}
+
+void write(nlohmann::json& out, const TokenReply& m) {
+  out["profile"] = m.profile;
+  out["token"] = m.token;
+  put(out, "expires_at", m.expires_at);
+}
+void read(Reader& in, TokenReply& m) {
+  in.optional("profile", m.profile);
+  in.required("token", m.token);
+  in.optional("expires_at", m.expires_at);
+}
+
+void write(nlohmann::json& out, const GetToken& m) {
+  put(out, "profile", m.profile);
+  if (m.min_valid != 0) out["min_valid"] = m.min_valid;
+}
+void read(Reader& in, GetToken& m) {
+  in.optional("profile", m.profile);
+  in.optional("min_valid", m.min_valid);
+}
+
+void write(nlohmann::json& out, const ProfileStatus& m) {
+  out["name"] = m.name;
+  out["state"] = m.state;
+  put(out, "user_email", m.user_email);
+  put(out, "access_token", m.access_token);
+  put(out, "refresh_token", m.refresh_token);
+  put(out, "expires_at", m.expires_at);
+  if (!m.expires_at.empty()) out["expires_in"] = m.expires_in;
+  put(out, "api_endpoint", m.api_endpoint);
+  put(out, "issuer", m.issuer);
+  put(out, "last_error", m.last_error);
+}
+void read(Reader& in, ProfileStatus& m) {
+  in.required("name", m.name);
+  in.optional("state", m.state);
+  in.optional("user_email", m.user_email);
+  in.optional("access_token", m.access_token);
+  in.optional("refresh_token", m.refresh_token);
+  in.optional("expires_at", m.expires_at);
+  in.optional("expires_in", m.expires_in);
+  in.optional("api_endpoint", m.api_endpoint);
+  in.optional("issuer", m.issuer);
+  in.optional("last_error", m.last_error);
+}
+
+void write(nlohmann::json& out, const AuthStatusReply& m) {
+  put(out, "default_profile", m.default_profile);
+  put(out, "store", m.store);
+  auto& list = out["profiles"] = nlohmann::json::array();
+  for (const auto& p : m.profiles) write(list.emplace_back(nlohmann::json::object()), p);
+}
+void read(Reader& in, AuthStatusReply& m) {
+  in.optional("default_profile", m.default_profile);
+  in.optional("store", m.store);
+  in.optional_objects("profiles", [&](Reader& r) { read(r, m.profiles.emplace_back()); });
+}
+
+void write(nlohmann::json& out, const AuthStatus& m) { put(out, "profile", m.profile); }
+void read(Reader& in, AuthStatus& m) { in.optional("profile", m.profile); }
+
+}  // namespace proto

@@ -1,0 +1,163 @@
+// Every request and reply of the agent protocol, defined once for both sides (docs/protocol.md).
+// A request struct names its op (kOp) and its reply type (Reply); write/read convert to and from JSON.
+// Adding a request: define it here, add it to proto::Request (codec.hpp), handle it in agentd/dispatch.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "proto/fields.hpp"
+
+namespace proto {
+
+// ---- generic replies -------------------------------------------------------------------------
+
+struct OkReply {};
+
+// ---- agent -----------------------------------------------------------------------------------
+
+struct AgentStatusReply {
+  std::string version;
+  std::int64_t pid = 0;
+  std::int64_t uptime_seconds = 0;
+  std::string socket;
+  std::string store;         // "keyring" or "file"
+  std::string store_detail;  // why this store was chosen, or its current problem
+  std::string home;          // FLUXLOOP_HOME in use
+  std::int64_t profiles = 0;
+  std::int64_t connections = 0;
+};
+struct AgentStatus {
+  static constexpr std::string_view kOp = "agent_status";
+  using Reply = AgentStatusReply;
+};
+
+struct AgentStop {
+  static constexpr std::string_view kOp = "agent_stop";
+  using Reply = OkReply;
+};
+
+// ---- profiles and configuration --------------------------------------------------------------
+
+struct ProfileAdd {
+  static constexpr std::string_view kOp = "profile_add";
+  using Reply = OkReply;
+  std::string name;
+  std::string issuer;
+  std::string client_id;
+  std::string api_endpoint;         // empty: the platform default
+  std::vector<std::string> scopes;  // empty: the default scopes
+};
+
+struct ProfileInfo {
+  std::string name;
+  std::string issuer;
+  std::string client_id;
+  std::string api_endpoint;
+  std::vector<std::string> scopes;
+  bool is_default = false;
+  bool has_credentials = false;
+};
+struct ProfileListReply {
+  std::string default_profile;
+  std::vector<ProfileInfo> profiles;
+};
+struct ProfileList {
+  static constexpr std::string_view kOp = "profile_list";
+  using Reply = ProfileListReply;
+};
+
+struct ProfileRemove {
+  static constexpr std::string_view kOp = "profile_remove";
+  using Reply = OkReply;
+  std::string name;
+};
+
+// `config set KEY VALUE`; keys: "profile" (the default profile).
+struct ConfigSet {
+  static constexpr std::string_view kOp = "config_set";
+  using Reply = OkReply;
+  std::string key;
+  std::string value;
+};
+
+// ---- credentials -----------------------------------------------------------------------------
+
+// The agent reads the file itself (same uid): the client never reads a refresh token.
+struct ImportReply {
+  std::vector<std::string> profiles;  // profiles imported
+};
+struct AuthImport {
+  static constexpr std::string_view kOp = "auth_import";
+  using Reply = ImportReply;
+  std::string path;     // absolute path of a credentials file (CONTRACT.md shapes)
+  std::string profile;  // single-profile shape: target profile; multi: import only this one. Empty: default
+};
+
+struct TokenReply {
+  std::string profile;     // the profile resolved by the agent
+  std::string token;       // the access token: the only secret the protocol ever carries out
+  std::string expires_at;  // RFC 3339 UTC, empty when unknown
+};
+struct GetToken {
+  static constexpr std::string_view kOp = "get_token";
+  using Reply = TokenReply;
+  std::string profile;         // empty: the default profile
+  std::int64_t min_valid = 0;  // seconds the token must stay valid
+};
+
+// Status of one profile. Secrets appear masked only (proto/mask.hpp).
+struct ProfileStatus {
+  std::string name;
+  std::string state;  // "valid", "expired", "login_required", "no_credentials"
+  std::string user_email;
+  std::string access_token;   // masked
+  std::string refresh_token;  // masked, empty when none
+  std::string expires_at;     // RFC 3339 UTC
+  std::int64_t expires_in = 0;
+  std::string api_endpoint;
+  std::string issuer;
+  std::string last_error;
+};
+struct AuthStatusReply {
+  std::string default_profile;
+  std::string store;
+  std::vector<ProfileStatus> profiles;
+};
+struct AuthStatus {
+  static constexpr std::string_view kOp = "auth_status";
+  using Reply = AuthStatusReply;
+  std::string profile;  // empty: every profile
+};
+
+// ---- JSON conversion (one pair per struct) ---------------------------------------------------
+
+#define FLUXLOOP_PROTO_MESSAGE(T)             \
+  void write(nlohmann::json& out, const T& m); \
+  void read(Reader& in, T& m);
+
+FLUXLOOP_PROTO_MESSAGE(OkReply)
+FLUXLOOP_PROTO_MESSAGE(AgentStatusReply)
+FLUXLOOP_PROTO_MESSAGE(AgentStatus)
+FLUXLOOP_PROTO_MESSAGE(AgentStop)
+FLUXLOOP_PROTO_MESSAGE(ProfileAdd)
+FLUXLOOP_PROTO_MESSAGE(ProfileInfo)
+FLUXLOOP_PROTO_MESSAGE(ProfileListReply)
+FLUXLOOP_PROTO_MESSAGE(ProfileList)
+FLUXLOOP_PROTO_MESSAGE(ProfileRemove)
+FLUXLOOP_PROTO_MESSAGE(ConfigSet)
+FLUXLOOP_PROTO_MESSAGE(ImportReply)
+FLUXLOOP_PROTO_MESSAGE(AuthImport)
+FLUXLOOP_PROTO_MESSAGE(TokenReply)
+FLUXLOOP_PROTO_MESSAGE(GetToken)
+FLUXLOOP_PROTO_MESSAGE(ProfileStatus)
+FLUXLOOP_PROTO_MESSAGE(AuthStatusReply)
+FLUXLOOP_PROTO_MESSAGE(AuthStatus)
+
+#undef FLUXLOOP_PROTO_MESSAGE
+
+}  // namespace proto

@@ -1,0 +1,121 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "proto/codec.hpp"
+
+namespace {
+
+std::string body_of(const std::string& frame) { return frame.substr(proto::kHeaderSize); }
+
+proto::RejectedRequest rejected(const std::variant<proto::RequestFrame, proto::RejectedRequest>& d) {
+  REQUIRE(std::holds_alternative<proto::RejectedRequest>(d));
+  return std::get<proto::RejectedRequest>(d);
+}
+
+}  // namespace
+
+TEST_CASE("a request round-trips through encode and decode") {
+  proto::GetToken request{.profile = "staging", .min_valid = 120};
+  auto decoded = proto::decode_request(body_of(proto::encode_request(42, request)));
+  REQUIRE(std::holds_alternative<proto::RequestFrame>(decoded));
+  auto& frame = std::get<proto::RequestFrame>(decoded);
+  CHECK(frame.id == 42);
+  REQUIRE(std::holds_alternative<proto::GetToken>(frame.request));
+  CHECK(std::get<proto::GetToken>(frame.request).profile == "staging");
+  CHECK(std::get<proto::GetToken>(frame.request).min_valid == 120);
+}
+
+TEST_CASE("every request type round-trips with its op name") {
+  auto check = [](const auto& request) {
+    using T = std::decay_t<decltype(request)>;
+    auto decoded = proto::decode_request(body_of(proto::encode_request(7, request)));
+    REQUIRE(std::holds_alternative<proto::RequestFrame>(decoded));
+    CHECK(std::holds_alternative<T>(std::get<proto::RequestFrame>(decoded).request));
+  };
+  check(proto::AgentStatus{});
+  check(proto::AgentStop{});
+  check(proto::ProfileAdd{.name = "p", .issuer = "https://i", .client_id = "c", .api_endpoint = {}, .scopes = {"a", "b"}});
+  check(proto::ProfileList{});
+  check(proto::ProfileRemove{.name = "p"});
+  check(proto::ConfigSet{.key = "profile", .value = "p"});
+  check(proto::AuthImport{.path = "/x", .profile = {}});
+  check(proto::GetToken{});
+  check(proto::AuthStatus{});
+}
+
+TEST_CASE("replies carry the request id and typed errors") {
+  proto::TokenReply reply{.profile = "production", .token = "tok", .expires_at = "2024-11-02T10:00:00Z"};
+  auto decoded = proto::decode_reply<proto::TokenReply>(body_of(proto::encode_reply(9, reply)), 9);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->token == "tok");
+
+  auto wrong_id = proto::decode_reply<proto::TokenReply>(body_of(proto::encode_reply(9, reply)), 10);
+  CHECK_FALSE(wrong_id.ok());
+
+  auto error = proto::decode_reply<proto::TokenReply>(
+      body_of(proto::encode_error(3, {proto::ErrorCode::login_required, "run `fluxloop auth login`"})), 3);
+  REQUIRE_FALSE(error.ok());
+  CHECK(error.error().code == proto::ErrorCode::login_required);
+  CHECK(error.error().message == "run `fluxloop auth login`");
+  CHECK(proto::exit_code_for(error.error().code) == 3);
+}
+
+TEST_CASE("the error envelope has the documented shape") {
+  auto body = body_of(proto::encode_error(5, {proto::ErrorCode::login_required, "m"}));
+  auto j = nlohmann::json::parse(body);
+  CHECK(j == nlohmann::json::parse(R"({"id":5,"ok":false,"error":{"code":"login_required","message":"m"}})"));
+}
+
+TEST_CASE("the decoder rejects bad input with a clear error") {
+  SUBCASE("not JSON") {
+    auto r = rejected(proto::decode_request("{not json"));
+    CHECK(r.error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("invalid UTF-8 inside a string") {
+    auto r = rejected(proto::decode_request("{\"v\":1,\"id\":1,\"op\":\"get_token\",\"profile\":\"\xff\xfe\"}"));
+    CHECK(r.error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("not an object") {
+    CHECK(rejected(proto::decode_request("[1,2,3]")).error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("missing id") {
+    CHECK(rejected(proto::decode_request(R"({"v":1,"op":"agent_status"})")).error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("negative id") {
+    CHECK(rejected(proto::decode_request(R"({"v":1,"id":-1,"op":"agent_status"})")).error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("wrong version keeps the id") {
+    auto r = rejected(proto::decode_request(R"({"v":2,"id":8,"op":"agent_status"})"));
+    CHECK(r.error.code == proto::ErrorCode::unsupported_version);
+    CHECK(r.id == 8);
+  }
+  SUBCASE("unknown op") {
+    auto r = rejected(proto::decode_request(R"({"v":1,"id":4,"op":"launch_missiles"})"));
+    CHECK(r.error.code == proto::ErrorCode::unknown_op);
+    CHECK(r.id == 4);
+    CHECK(r.error.message.find("launch_missiles") != std::string::npos);
+  }
+  SUBCASE("wrong field type names the field") {
+    auto r = rejected(proto::decode_request(R"({"v":1,"id":4,"op":"get_token","min_valid":"soon"})"));
+    CHECK(r.error.code == proto::ErrorCode::bad_request);
+    CHECK(r.error.message.find("min_valid") != std::string::npos);
+  }
+  SUBCASE("missing required field names the field") {
+    auto r = rejected(proto::decode_request(R"({"v":1,"id":4,"op":"profile_remove"})"));
+    CHECK(r.error.message.find("name") != std::string::npos);
+  }
+  SUBCASE("deep nesting is refused before parsing") {
+    std::string deep = R"({"v":1,"id":1,"op":"agent_status","x":)" + std::string(10000, '[') + std::string(10000, ']') + "}";
+    CHECK(rejected(proto::decode_request(deep)).error.code == proto::ErrorCode::bad_request);
+  }
+  SUBCASE("empty body") {
+    CHECK(rejected(proto::decode_request("")).error.code == proto::ErrorCode::bad_request);
+  }
+}
+
+TEST_CASE("brackets inside strings do not count as nesting") {
+  std::string body = R"({"v":1,"id":1,"op":"profile_remove","name":")" + std::string(100, '[') + "\"}";
+  auto decoded = proto::decode_request(body);
+  REQUIRE(std::holds_alternative<proto::RequestFrame>(decoded));
+}
