@@ -1,0 +1,46 @@
+// One real agent in a private temp FLUXLOOP_HOME and socket, plus a way to run the real client.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace testsupport {
+
+inline const std::string kAgentd = FLUXLOOP_TEST_AGENTD;
+inline const std::string kClient = FLUXLOOP_TEST_CLIENT;
+inline const std::string kSourceDir = FLUXLOOP_TEST_SOURCE_DIR;
+
+class AgentFixture {
+ public:
+  // `extra` is added to the environment of the agent and of every client run. FLUXLOOP_STORE
+  // defaults to "file" and FLUXLOOP_NO_AUTOSTART to "1" unless `extra` says otherwise.
+  explicit AgentFixture(const Env& extra = {});
+  ~AgentFixture();
+
+  // Starts `fluxloop-agentd --foreground --socket SOCK` and waits until the socket accepts.
+  void start(const std::vector<std::string>& extra_args = {});
+  // SIGTERM, then waits; returns the exit code.
+  int stop();
+  // Runs the real client with the fixture's environment (plus `extra_env`).
+  RunResult client(const std::vector<std::string>& args, std::string_view input = {}, const Env& extra_env = {});
+
+  std::string log() const { return read_file(log_path_); }
+  const std::string& dir() const { return dir_.path(); }
+  const std::string& home() const { return home_; }
+  const std::string& socket() const { return socket_; }
+  const Env& env() const { return env_; }
+  Process& agent() { return agent_; }
+
+ private:
+  TempDir dir_;
+  std::string home_, socket_, log_path_;
+  Env env_;
+  Process agent_;
+};
+
+// True when something accepts connections on the Unix socket at `path`.
+bool socket_accepts(const std::string& path);
+
+}  // namespace testsupport
