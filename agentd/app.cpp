@@ -1,0 +1,126 @@
+#include "agentd/app.hpp"
+
+#include <unistd.h>
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agentd/app_state.hpp"
+#include "agentd/util/atomic_file.hpp"
+#include "proto/codec.hpp"
+
+namespace agentd {
+namespace {
+
+namespace asio = boost::asio;
+
+// The reply to agent_stop must reach the client before the server cancels its sessions.
+constexpr auto kStopDelay = std::chrono::milliseconds(100);
+
+}  // namespace
+
+App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_unique<State>()) {
+  state_->executor = std::move(executor);
+  state_->options = std::move(options);
+}
+
+App::~App() = default;
+
+asio::awaitable<proto::Status> App::start() {
+  auto& s = *state_;
+  if (auto made = util::ensure_private_dir(s.options.home); !made) co_return made;
+  auto loaded = config::load(s.config_path());
+  if (!loaded) co_return std::move(loaded).error();
+  s.config = std::move(*loaded);
+
+  auto selection = co_await store::select_store(s.executor, s.options.home, s.options.forced_store, s.config.store);
+  if (!selection) co_return std::move(selection).error();
+  s.store = std::move(selection->store);
+  s.store_detail = std::move(selection->detail);
+  spdlog::info("secret store: {} ({}) at {}", s.store->kind(), s.store_detail, s.store->location());
+  // Record the first choice so it never changes silently between runs (an explicit
+  // FLUXLOOP_STORE still wins for the run that sets it).
+  if (s.config.store.empty()) {
+    s.config.store = std::string(s.store->kind());
+    if (auto saved = config::save(s.config_path(), s.config); !saved) co_return saved;
+  }
+  // A locked keyring or corrupt file is not fatal: the agent serves what it can and reports the
+  // problem; ensure_loaded() tries again on the next request that needs the store.
+  if (auto status = co_await s.ensure_loaded(); !status) {
+    spdlog::warn("credentials not loaded: {}", status.error().message);
+  }
+  co_return proto::Ok{};
+}
+
+void App::shutdown() {}
+
+asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
+  auto decoded = proto::decode_request(body);
+  if (auto* rejected = std::get_if<proto::RejectedRequest>(&decoded)) {
+    spdlog::warn("rejected request from pid {}: {}", peer.pid, rejected->error.message);
+    co_return proto::encode_error(rejected->id, rejected->error);
+  }
+  auto& frame = std::get<proto::RequestFrame>(decoded);
+  co_return co_await std::visit(
+      [&](const auto& request) -> asio::awaitable<std::string> {
+        using Request = std::decay_t<decltype(request)>;
+        auto result = co_await state_->on(request, peer);
+        if (!result) {
+          spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
+          co_return proto::encode_error(frame.id, result.error());
+        }
+        spdlog::debug("op={} pid={} ok", Request::kOp, peer.pid);
+        co_return proto::encode_reply(frame.id, *result);
+      },
+      frame.request);
+}
+
+std::string App::State::resolve(const std::string& requested) const {
+  if (!requested.empty()) return requested;
+  if (!config.default_profile.empty()) return config.default_profile;
+  return std::string(config::kDefaultProfile);
+}
+
+asio::awaitable<proto::Status> App::State::ensure_loaded() {
+  if (loaded) co_return proto::Ok{};
+  auto all = co_await store->load_all();
+  if (!all) {
+    store_problem = all.error().message;
+    co_return std::move(all).error();
+  }
+  for (auto& [profile, credentials] : *all) {
+    // Entries already in memory are newer than the store's (they were saved there too).
+    if (!cache.find(profile)) cache.put(profile, std::move(credentials));
+  }
+  store_problem.clear();
+  loaded = true;
+  co_return proto::Ok{};
+}
+
+asio::awaitable<proto::Result<proto::AgentStatusReply>> App::State::on(const proto::AgentStatus&,
+                                                                       const server::Peer&) {
+  proto::AgentStatusReply reply;
+  reply.version = FLUXLOOP_VERSION;
+  reply.pid = ::getpid();
+  reply.uptime_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started).count();
+  reply.socket = options.socket_path;
+  reply.store = std::string(store->kind());
+  reply.store_detail = store_problem.empty() ? store_detail : store_problem;
+  reply.home = options.home;
+  reply.profiles = static_cast<std::int64_t>(cache.entries().size());
+  reply.connections = options.connection_count ? options.connection_count() : 0;
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentStop&, const server::Peer& peer) {
+  spdlog::info("stop requested by pid {}", peer.pid);
+  auto timer = std::make_shared<asio::steady_timer>(executor, kStopDelay);
+  timer->async_wait([timer, stop = options.request_stop](boost::system::error_code) {
+    if (stop) stop();
+  });
+  co_return proto::OkReply{};
+}
+
+}  // namespace agentd

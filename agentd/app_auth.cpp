@@ -1,0 +1,148 @@
+// Handlers for credentials: import, tokens, status.
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "agentd/app_state.hpp"
+#include "agentd/util/atomic_file.hpp"
+#include "proto/mask.hpp"
+
+namespace agentd {
+namespace {
+namespace asio = boost::asio;
+
+constexpr std::size_t kMaxImportBytes = 1024 * 1024;
+
+std::string login_hint(const std::string& profile) {
+  return "run `fluxloop auth login --profile " + profile + "` or `fluxloop auth import FILE --profile " + profile + "`";
+}
+
+}  // namespace
+
+asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::AuthImport& request, const server::Peer&) {
+  if (request.path.empty() || request.path.front() != '/') {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "import needs an absolute file path"};
+  }
+  if (!request.profile.empty()) {
+    if (auto ok = config::validate_profile_name(request.profile); !ok) co_return std::move(ok).error();
+  }
+  auto text = util::read_file(request.path, kMaxImportBytes, util::Privacy::any);
+  if (!text) co_return proto::Error{proto::ErrorCode::invalid_argument, text.error().message};
+  if (!*text) co_return proto::Error{proto::ErrorCode::invalid_argument, "no such file: " + request.path};
+  auto parsed = store::parse_credentials(**text, resolve(request.profile));
+  store::wipe(**text);
+  if (!parsed) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "cannot import " + request.path + ": " + parsed.error().message};
+  }
+  auto& file = *parsed;
+  if (!request.profile.empty() && file.profiles.size() > 1) {
+    // Multi-profile file with --profile: import just that one.
+    auto it = file.profiles.find(request.profile);
+    if (it == file.profiles.end()) {
+      co_return proto::Error{proto::ErrorCode::no_such_profile,
+                             request.path + " has no profile '" + request.profile + "'"};
+    }
+    auto one = std::move(it->second);
+    file.profiles.clear();
+    file.profiles.emplace(request.profile, std::move(one));
+  }
+  if (file.profiles.empty()) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, request.path + " holds no profile"};
+  }
+  for (const auto& [name, _] : file.profiles) {
+    if (auto ok = config::validate_profile_name(name); !ok) co_return std::move(ok).error();
+  }
+  co_await ensure_loaded();
+  proto::ImportReply reply;
+  for (auto& [name, credentials] : file.profiles) {
+    // Persist before serving: a token the agent hands out must survive an agent restart.
+    if (auto saved = co_await store->save(name, credentials); !saved) co_return std::move(saved).error();
+    cache.put(name, std::move(credentials));
+    reply.profiles.push_back(name);
+    spdlog::info("imported credentials for profile {}", name);
+  }
+  if (config.default_profile.empty() && !file.default_profile.empty()) {
+    auto updated = config;
+    updated.default_profile = file.default_profile;
+    if (config::save(config_path(), updated)) config = std::move(updated);
+  }
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::TokenReply>> App::State::on(const proto::GetToken& request, const server::Peer&) {
+  const std::string profile = resolve(request.profile);
+  if (request.min_valid < 0) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--min-valid must not be negative"};
+  }
+  auto* entry = cache.find(profile);
+  if (!entry) {
+    if (auto status = co_await ensure_loaded(); !status) co_return std::move(status).error();
+    entry = cache.find(profile);
+  }
+  if (!entry || entry->credentials.access_token.empty()) {
+    co_return proto::Error{proto::ErrorCode::login_required,
+                           "no credentials for profile '" + profile + "': " + login_hint(profile)};
+  }
+  if (!entry->valid_for(std::chrono::seconds(request.min_valid))) {
+    co_return proto::Error{proto::ErrorCode::login_required,
+                           "the access token of profile '" + profile + "' has expired and cannot be refreshed: " +
+                               login_hint(profile)};
+  }
+  proto::TokenReply reply;
+  reply.profile = profile;
+  reply.token = entry->credentials.access_token;
+  if (entry->expires) reply.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const proto::AuthStatus& request, const server::Peer&) {
+  co_await ensure_loaded();  // a store problem shows up as last_error below
+  proto::AuthStatusReply reply;
+  reply.default_profile = resolve("");
+  reply.store = std::string(store->kind());
+  std::set<std::string> names;
+  if (!request.profile.empty()) {
+    names.insert(request.profile);
+  } else {
+    for (const auto& [name, _] : config.profiles) names.insert(name);
+    for (const auto& [name, _] : cache.entries()) names.insert(name);
+  }
+  for (const auto& name : names) {
+    proto::ProfileStatus status;
+    status.name = name;
+    if (auto it = config.profiles.find(name); it != config.profiles.end()) {
+      status.issuer = it->second.issuer;
+      status.api_endpoint = it->second.api_endpoint;
+    }
+    const auto* entry = cache.find(name);
+    if (!entry) {
+      if (!request.profile.empty() && !config.profiles.contains(name)) {
+        co_return proto::Error{proto::ErrorCode::no_such_profile,
+                               "no profile named '" + name + "'; see `fluxloop profile list`"};
+      }
+      status.state = "no_credentials";
+      status.last_error = store_problem;
+    } else {
+      const auto& c = entry->credentials;
+      status.user_email = c.user_email;
+      status.access_token = proto::mask_secret(c.access_token);
+      status.refresh_token = proto::mask_secret(c.refresh_token);
+      if (status.issuer.empty()) status.issuer = c.issuer;
+      if (status.api_endpoint.empty()) status.api_endpoint = c.api_endpoint;
+      if (entry->expires) {
+        status.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));
+        status.expires_in = std::chrono::duration_cast<std::chrono::seconds>(*entry->expires - tokens::BootClock::now()).count();
+      }
+      status.last_error = entry->last_error;
+      if (entry->login_required) status.state = "login_required";
+      else if (entry->valid_for(std::chrono::seconds(0))) status.state = "valid";
+      else status.state = c.refresh_token.empty() ? "login_required" : "expired";
+    }
+    if (status.api_endpoint.empty()) status.api_endpoint = std::string(config::kDefaultApiEndpoint);
+    reply.profiles.push_back(std::move(status));
+  }
+  co_return reply;
+}
+
+}  // namespace agentd

@@ -1,0 +1,102 @@
+// Handlers for profiles and configuration.
+#include <set>
+
+#include <spdlog/spdlog.h>
+
+#include "agentd/app_state.hpp"
+
+namespace agentd {
+namespace {
+namespace asio = boost::asio;
+}  // namespace
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileAdd& request, const server::Peer&) {
+  if (auto ok = config::validate_profile_name(request.name); !ok) co_return std::move(ok).error();
+  if (auto ok = config::validate_https_url(request.issuer, "--issuer"); !ok) co_return std::move(ok).error();
+  if (!request.api_endpoint.empty()) {
+    if (auto ok = config::validate_https_url(request.api_endpoint, "--api-endpoint"); !ok) co_return std::move(ok).error();
+  }
+  if (request.client_id.empty()) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--client-id must not be empty"};
+  }
+  if (config.profiles.contains(request.name)) {
+    co_return proto::Error{proto::ErrorCode::profile_exists,
+                           "profile '" + request.name + "' already exists; remove it first with `fluxloop profile remove " +
+                               request.name + "`"};
+  }
+  auto updated = config;
+  updated.profiles[request.name] = config::Profile{request.issuer, request.client_id, request.api_endpoint, request.scopes};
+  if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
+  config = std::move(updated);
+  spdlog::info("profile added: {}", request.name);
+  co_return proto::OkReply{};
+}
+
+asio::awaitable<proto::Result<proto::ProfileListReply>> App::State::on(const proto::ProfileList&, const server::Peer&) {
+  co_await ensure_loaded();  // a store problem still lists the configured profiles
+  proto::ProfileListReply reply;
+  reply.default_profile = resolve("");
+  std::set<std::string> names;
+  for (const auto& [name, _] : config.profiles) names.insert(name);
+  for (const auto& [name, _] : cache.entries()) names.insert(name);
+  for (const auto& name : names) {
+    proto::ProfileInfo info;
+    info.name = name;
+    if (auto it = config.profiles.find(name); it != config.profiles.end()) {
+      info.issuer = it->second.issuer;
+      info.client_id = it->second.client_id;
+      info.api_endpoint = it->second.api_endpoint;
+      info.scopes = it->second.scopes;
+    }
+    if (const auto* entry = cache.find(name)) {
+      info.has_credentials = true;
+      const auto& c = entry->credentials;
+      if (info.issuer.empty()) info.issuer = c.issuer;
+      if (info.client_id.empty()) info.client_id = c.client_id;
+      if (info.api_endpoint.empty()) info.api_endpoint = c.api_endpoint;
+    }
+    info.is_default = name == reply.default_profile;
+    reply.profiles.push_back(std::move(info));
+  }
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileRemove& request, const server::Peer&) {
+  if (auto status = co_await ensure_loaded(); !status) co_return std::move(status).error();
+  const bool configured = config.profiles.contains(request.name);
+  const bool stored = cache.find(request.name) != nullptr;
+  if (!configured && !stored) {
+    co_return proto::Error{proto::ErrorCode::no_such_profile,
+                           "no profile named '" + request.name + "'; see `fluxloop profile list`"};
+  }
+  // Forget the secrets first: a profile must never linger in the store after its removal was reported.
+  if (stored) {
+    if (auto erased = co_await store->erase(request.name); !erased) co_return std::move(erased).error();
+    cache.erase(request.name);
+  }
+  auto updated = config;
+  updated.profiles.erase(request.name);
+  if (updated.default_profile == request.name) updated.default_profile.clear();
+  if (updated != config) {
+    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
+    config = std::move(updated);
+  }
+  spdlog::info("profile removed: {}", request.name);
+  co_return proto::OkReply{};
+}
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ConfigSet& request, const server::Peer&) {
+  if (request.key != "profile") {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "unknown setting '" + request.key + "'; settings: profile"};
+  }
+  if (auto ok = config::validate_profile_name(request.value); !ok) co_return std::move(ok).error();
+  auto updated = config;
+  updated.default_profile = request.value;
+  if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
+  config = std::move(updated);
+  spdlog::info("default profile set to {}", request.value);
+  co_return proto::OkReply{};
+}
+
+}  // namespace agentd

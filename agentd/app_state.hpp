@@ -1,0 +1,48 @@
+// The agent's state shared by the request handlers (private to agentd/app*.cpp).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "agentd/app.hpp"
+#include "agentd/config/config.hpp"
+#include "agentd/store/secret_store.hpp"
+#include "agentd/tokens/token_cache.hpp"
+#include "proto/messages.hpp"
+
+namespace agentd {
+
+struct App::State {
+  boost::asio::any_io_executor executor;
+  AppOptions options;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  config::Config config;
+  std::unique_ptr<store::SecretStore> store;
+  std::string store_detail;
+  std::string store_problem;  // the last load failure (locked keyring, corrupt file); empty when loaded
+  tokens::TokenCache cache;
+
+  std::string config_path() const { return options.home + "/config.json"; }
+  // The profile a request means: its own, else the configured default, else "production".
+  std::string resolve(const std::string& requested) const;
+  // (Re)loads every profile from the store if the last load failed or never happened.
+  boost::asio::awaitable<proto::Status> ensure_loaded();
+  bool loaded = false;
+
+  // One handler per request type: an unhandled type does not compile (see App::handle).
+  boost::asio::awaitable<proto::Result<proto::AgentStatusReply>> on(const proto::AgentStatus&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::AgentStop&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::ProfileAdd&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ProfileListReply>> on(const proto::ProfileList&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::ProfileRemove&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::ConfigSet&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ImportReply>> on(const proto::AuthImport&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::TokenReply>> on(const proto::GetToken&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::AuthStatusReply>> on(const proto::AuthStatus&, const server::Peer&);
+};
+
+}  // namespace agentd

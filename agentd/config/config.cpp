@@ -1,0 +1,93 @@
+#include "agentd/config/config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "agentd/util/atomic_file.hpp"
+#include "proto/fields.hpp"
+
+namespace agentd::config {
+namespace {
+
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+constexpr std::size_t kMaxProfileName = 64;
+
+}  // namespace
+
+proto::Result<Config> load(const std::string& path) {
+  auto text = util::read_file(path, kMaxConfigBytes, util::Privacy::any);
+  if (!text) return std::move(text).error();
+  Config config;
+  if (!*text) return config;
+  auto json = nlohmann::json::parse(**text, nullptr, false);
+  auto corrupt = [&](const std::string& why) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        "configuration " + path + " is unreadable (" + why + "); fix or remove it"};
+  };
+  if (json.is_discarded() || !json.is_object()) return corrupt("not a JSON object");
+  proto::Reader reader(json);
+  reader.optional("default_profile", config.default_profile);
+  reader.optional("store", config.store);
+  if (auto profiles = json.find("profiles"); profiles != json.end()) {
+    if (!profiles->is_object()) return corrupt("'profiles' must be an object");
+    for (const auto& [name, entry] : profiles->items()) {
+      if (!entry.is_object()) return corrupt("profile '" + name + "' must be an object");
+      Profile profile;
+      proto::Reader p(entry, "profiles." + name);
+      p.optional("issuer", profile.issuer);
+      p.optional("client_id", profile.client_id);
+      p.optional("api_endpoint", profile.api_endpoint);
+      p.optional("scopes", profile.scopes);
+      if (!p.ok()) return corrupt(p.error()->message);
+      config.profiles.emplace(name, std::move(profile));
+    }
+  }
+  if (!reader.ok()) return corrupt(reader.error()->message);
+  return config;
+}
+
+proto::Status save(const std::string& path, const Config& config) {
+  nlohmann::json json = nlohmann::json::object();
+  if (!config.default_profile.empty()) json["default_profile"] = config.default_profile;
+  if (!config.store.empty()) json["store"] = config.store;
+  auto& profiles = json["profiles"] = nlohmann::json::object();
+  for (const auto& [name, profile] : config.profiles) {
+    auto& entry = profiles[name] = nlohmann::json::object();
+    if (!profile.issuer.empty()) entry["issuer"] = profile.issuer;
+    if (!profile.client_id.empty()) entry["client_id"] = profile.client_id;
+    if (!profile.api_endpoint.empty()) entry["api_endpoint"] = profile.api_endpoint;
+    if (!profile.scopes.empty()) entry["scopes"] = profile.scopes;
+  }
+  return util::write_file_atomic(path, json.dump(2) + "\n");
+}
+
+proto::Status validate_profile_name(std::string_view name) {
+  auto bad = [&] {
+    return proto::Error{proto::ErrorCode::invalid_argument,
+                        "invalid profile name: use 1-64 letters, digits, '.', '_' or '-', not starting with '.' or '-'"};
+  };
+  if (name.empty() || name.size() > kMaxProfileName || name.front() == '.' || name.front() == '-') return bad();
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-';
+    if (!ok) return bad();
+  }
+  return proto::Ok{};
+}
+
+proto::Status validate_https_url(std::string_view url, std::string_view what) {
+  if (url.starts_with("http://")) {
+    return proto::Error{proto::ErrorCode::invalid_argument,
+                        std::string(what) + " must use https:// (refusing insecure http://)"};
+  }
+  if (!url.starts_with("https://") || url.size() <= 8) {
+    return proto::Error{proto::ErrorCode::invalid_argument, std::string(what) + " must be an https:// URL"};
+  }
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c >= 0x7f) {
+      return proto::Error{proto::ErrorCode::invalid_argument, std::string(what) + " contains invalid characters"};
+    }
+  }
+  return proto::Ok{};
+}
+
+}  // namespace agentd::config

@@ -1,0 +1,41 @@
+// The agent's non-secret configuration: profiles, the default profile, the recorded store choice.
+// Stored as FLUXLOOP_HOME/config.json (0600, atomic writes). Secrets never live here.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proto/result.hpp"
+
+namespace agentd::config {
+
+inline constexpr std::string_view kDefaultProfile = "production";
+inline constexpr std::string_view kDefaultApiEndpoint = "https://api.fluxloop.ai";
+
+struct Profile {
+  std::string issuer;
+  std::string client_id;
+  std::string api_endpoint;  // empty: kDefaultApiEndpoint
+  std::vector<std::string> scopes;
+  bool operator==(const Profile&) const = default;
+};
+
+struct Config {
+  std::string default_profile;  // empty: kDefaultProfile
+  std::string store;            // "keyring" or "file" once chosen; kept across runs
+  std::map<std::string, Profile> profiles;
+  bool operator==(const Config&) const = default;
+};
+
+// Missing file: an empty Config. Unparseable: store_error naming the file (never overwritten).
+proto::Result<Config> load(const std::string& path);
+proto::Status save(const std::string& path, const Config& config);
+
+// Profile names: 1-64 of [A-Za-z0-9._-], not starting with '.' or '-'.
+proto::Status validate_profile_name(std::string_view name);
+// Endpoints must be https:// (CONTRACT.md security floor); `what` names the field in the error.
+proto::Status validate_https_url(std::string_view url, std::string_view what);
+
+}  // namespace agentd::config

@@ -1,0 +1,48 @@
+// A profile's credentials and the credentials file format of CONTRACT.md (both shapes).
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "proto/result.hpp"
+
+namespace agentd::store {
+
+// One profile's secrets plus the non-secret facts that travel with them in a credentials file.
+// The destructor wipes the secret strings (explicit_bzero) so freed heap holds no token.
+struct Credentials {
+  std::string access_token;
+  std::string refresh_token;
+  std::string expires_at;  // RFC 3339 UTC ("2024-11-02T10:00:00Z"); empty when unknown
+  std::string user_email;
+  std::string api_endpoint;
+  std::string issuer;
+  std::string token_endpoint;
+  std::string client_id;
+
+  Credentials() = default;
+  Credentials(const Credentials&) = default;
+  Credentials(Credentials&&) noexcept = default;
+  Credentials& operator=(const Credentials&) = default;
+  Credentials& operator=(Credentials&&) noexcept = default;
+  ~Credentials();
+
+  bool operator==(const Credentials&) const = default;
+};
+
+struct CredentialsFile {
+  std::string default_profile;
+  std::map<std::string, Credentials> profiles;
+};
+
+// Parses either shape. The single-profile shape ({"access_token": …}) lands in `single_profile`.
+// Errors name what is wrong without quoting any value of the file (it may hold secrets).
+proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile);
+// The multi-profile shape, which the file store writes.
+std::string serialize_credentials(const CredentialsFile& file);
+
+// Overwrites a string's bytes before it is freed (explicit_bzero: not optimised away).
+void wipe(std::string& secret) noexcept;
+
+}  // namespace agentd::store

@@ -1,0 +1,33 @@
+// Time for token expiry: wall-clock strings at the edges, CLOCK_BOOTTIME inside.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace agentd::tokens {
+
+// CLOCK_BOOTTIME: monotonic (immune to wall-clock jumps and server skew) and, unlike
+// CLOCK_MONOTONIC, it keeps counting during suspend, so a token that expired while the laptop slept
+// is seen as expired on resume.
+struct BootClock {
+  using duration = std::chrono::nanoseconds;
+  using rep = duration::rep;
+  using period = duration::period;
+  using time_point = std::chrono::time_point<BootClock>;
+  static constexpr bool is_steady = true;
+  static time_point now() noexcept;
+};
+
+// "2024-11-02T10:00:00Z" (also fractional seconds and ±hh:mm offsets) -> system time; nullopt if invalid.
+std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
+// System time -> "2024-11-02T10:00:00Z" (UTC, whole seconds).
+std::string format_rfc3339(std::chrono::system_clock::time_point when);
+
+// The boot-clock instant matching a wall-clock instant, as seen now.
+BootClock::time_point to_boot_time(std::chrono::system_clock::time_point when);
+// The wall-clock instant matching a boot-clock instant, as seen now.
+std::chrono::system_clock::time_point to_system_time(BootClock::time_point when);
+
+}  // namespace agentd::tokens

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include "agentd/tokens/clock.hpp"
+#include "agentd/tokens/token_cache.hpp"
+
+using namespace std::chrono;
+using agentd::tokens::format_rfc3339;
+using agentd::tokens::parse_rfc3339;
+
+TEST_CASE("RFC 3339 timestamps parse and format in UTC") {
+  auto t = parse_rfc3339("2024-11-02T10:00:00Z");
+  REQUIRE(t);
+  CHECK(format_rfc3339(*t) == "2024-11-02T10:00:00Z");
+  CHECK(duration_cast<seconds>(t->time_since_epoch()).count() == 1730541600);
+  auto offset = parse_rfc3339("2024-11-02T12:30:00.123+02:30");
+  REQUIRE(offset);
+  CHECK(format_rfc3339(*offset) == "2024-11-02T10:00:00Z");
+  CHECK_FALSE(parse_rfc3339("2024-11-02 10:00"));
+  CHECK_FALSE(parse_rfc3339("2024-13-02T10:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2024-02-30T10:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("2024-11-02T10:00:00"));
+  CHECK_FALSE(parse_rfc3339("2024-11-02T10:00:00Zjunk"));
+  CHECK_FALSE(parse_rfc3339(""));
+}
+
+TEST_CASE("token validity is judged on the boot clock with a minimum remaining lifetime") {
+  agentd::tokens::TokenCache cache;
+  agentd::store::Credentials c;
+  c.access_token = "flx_at_0123456789abcdef";
+  c.expires_at = format_rfc3339(system_clock::now() + seconds(120));
+  auto& entry = cache.put("p", c);
+  REQUIRE(entry.expires);
+  CHECK(entry.valid_for(seconds(0)));
+  CHECK(entry.valid_for(seconds(60)));
+  CHECK_FALSE(entry.valid_for(seconds(600)));
+
+  c.expires_at = "2020-01-01T00:00:00Z";
+  CHECK_FALSE(cache.put("old", c).valid_for(seconds(0)));
+  c.access_token.clear();
+  c.expires_at.clear();
+  CHECK_FALSE(cache.put("none", c).valid_for(seconds(0)));
+  CHECK(cache.find("missing") == nullptr);
+}
