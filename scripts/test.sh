@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test (the README's test command; .ci/run calls it).
+# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan"):
+#   plain  RelWithDebInfo build, the whole ctest suite
+#   asan   ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
+#   tsan   TSan build, the agent's concurrency tests
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan}"
+"$root/scripts/install-deps.sh"
+started=$SECONDS
+status=0
+for stage in $stages; do
+  echo "=== stage: $stage ==="
+  case "$stage" in
+    plain)
+      "$root/scripts/build.sh" "$root/build"
+      ctest --test-dir "$root/build" --output-on-failure -j2 || status=1
+      ;;
+    asan)
+      "$root/scripts/build.sh" "$root/build-asan" -DFLUXLOOP_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
+      ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir "$root/build-asan" --output-on-failure -j2 || status=1
+      ;;
+    tsan)
+      "$root/scripts/build.sh" "$root/build-tsan" -DFLUXLOOP_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
+        -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
+      TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
+        ctest --test-dir "$root/build-tsan" --output-on-failure -j2 -L concurrency || status=1
+      ;;
+    *) echo "unknown stage $stage" >&2; exit 2 ;;
+  esac
+  echo "=== stage $stage done after $((SECONDS - started)) s ==="
+done
+exit $status
