@@ -1,0 +1,253 @@
+#include "agentd/tokens/refresher.hpp"
+
+#include <algorithm>
+#include <random>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+namespace agentd::tokens {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+
+// Proactive refresh when this share of the remaining lifetime has passed (Vault Agent renews at
+// about two thirds, jittered so many agents started together do not refresh in lockstep).
+constexpr double kRefreshAtMin = 0.60;
+constexpr double kRefreshAtMax = 0.70;
+constexpr double kBackoffJitter = 0.2;
+
+struct Flight {
+  explicit Flight(const asio::any_io_executor& executor) : signal(executor, asio::steady_timer::time_point::max()) {}
+  asio::steady_timer signal;  // cancelled when the flight lands: wakes every waiter at once
+  bool done = false;
+  proto::Status result = proto::Ok{};
+};
+
+struct ProfileState {
+  std::shared_ptr<Flight> flight;
+  std::optional<BootClock::time_point> due;         // next proactive refresh
+  std::optional<BootClock::time_point> not_before;  // backoff or Retry-After gate
+  int failures = 0;
+  proto::Error last_failure;
+};
+
+std::string seconds_text(BootClock::duration d) {
+  return std::to_string(std::max<std::int64_t>(0, std::chrono::ceil<std::chrono::seconds>(d).count())) + " s";
+}
+
+}  // namespace
+
+struct Refresher::Impl : std::enable_shared_from_this<Impl> {
+  Impl(asio::any_io_executor ex, TokenCache& c, RefresherHooks h)
+      : executor(std::move(ex)), cache(c), hooks(std::move(h)), wake(executor), rng(std::random_device{}()) {}
+
+  asio::any_io_executor executor;
+  TokenCache& cache;
+  RefresherHooks hooks;
+  std::map<std::string, ProfileState> profiles;
+  asio::steady_timer wake;
+  bool running = false;
+  std::mt19937_64 rng;
+  std::int64_t attempts = 0;
+
+  double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+
+  void schedule(const std::string& profile) {
+    auto& st = profiles[profile];
+    st.due.reset();
+    const Entry* entry = cache.find(profile);
+    if (!entry || entry->credentials.refresh_token.empty() || entry->login_required || !entry->expires) return;
+    const auto now = BootClock::now();
+    const auto remaining = *entry->expires - now;
+    auto due = remaining <= BootClock::duration::zero()
+                   ? now
+                   : now + std::chrono::duration_cast<BootClock::duration>(remaining * uniform(kRefreshAtMin, kRefreshAtMax));
+    if (st.not_before && *st.not_before > due) due = *st.not_before;
+    st.due = due;
+    wake.cancel();
+  }
+
+  asio::awaitable<proto::Status> refresh(const std::string& profile, Mode mode) {
+    auto self = shared_from_this();
+    auto& st = profiles[profile];
+    if (!st.flight) {
+      const auto now = BootClock::now();
+      if (mode == Mode::respect_backoff && st.not_before && now < *st.not_before) {
+        co_return proto::Error{st.last_failure.code,
+                               st.last_failure.message + " (next attempt in " + seconds_text(*st.not_before - now) + ")"};
+      }
+      st.flight = std::make_shared<Flight>(executor);
+      asio::co_spawn(executor, run_flight(profile, st.flight), asio::detached);
+    }
+    auto flight = st.flight;
+    if (!flight->done) co_await flight->signal.async_wait(kAwait);
+    if (!flight->done) co_return proto::Error{proto::ErrorCode::internal, "refresh abandoned (agent shutting down)"};
+    co_return flight->result;
+  }
+
+  asio::awaitable<void> run_flight(std::string profile, std::shared_ptr<Flight> flight) {
+    auto self = shared_from_this();
+    proto::Status result = proto::Ok{};
+    try {
+      result = co_await attempt(profile);
+    } catch (const std::exception& e) {
+      // A bug must not leave waiters hanging: every flight lands.
+      spdlog::error("refresh of profile {} failed unexpectedly: {}", profile, e.what());
+      result = proto::Error{proto::ErrorCode::internal, "refresh failed unexpectedly"};
+    }
+    flight->result = std::move(result);
+    flight->done = true;
+    if (auto it = profiles.find(profile); it != profiles.end() && it->second.flight == flight) it->second.flight.reset();
+    flight->signal.cancel();
+  }
+
+  asio::awaitable<proto::Status> attempt(const std::string& profile) {
+    const Entry* entry = cache.find(profile);
+    if (!entry) co_return proto::Error{proto::ErrorCode::no_such_profile, "no profile named '" + profile + "'"};
+    if (entry->credentials.refresh_token.empty()) {
+      co_return proto::Error{proto::ErrorCode::login_required,
+                             "profile '" + profile + "' has no refresh token: run `fluxloop auth login --profile " + profile + "`"};
+    }
+    const store::Credentials used = entry->credentials;
+    ++attempts;
+    Attempt outcome = co_await hooks.refresh(profile, used);
+    const auto received = BootClock::now();
+    auto& st = profiles[profile];
+
+    if (outcome.result.ok()) {
+      const Grant& grant = *outcome.result;
+      Entry* current = cache.find(profile);
+      if (!current || current->credentials.refresh_token != used.refresh_token) {
+        // Replaced while we were asking (import, login, logout): the user's newer action wins.
+        co_return proto::Ok{};
+      }
+      store::Credentials next = current->credentials;
+      next.access_token = grant.access_token;
+      if (!grant.refresh_token.empty()) next.refresh_token = grant.refresh_token;
+      next.expires_at = grant.expires_in ? format_rfc3339(std::chrono::system_clock::now() + *grant.expires_in) : "";
+      if (!grant.user_email.empty()) next.user_email = grant.user_email;
+      // Persist before serving: the server has already retired the old refresh token (rotation),
+      // so the new one must be on disk before anything can depend on it.
+      auto saved = co_await hooks.persist(profile, next);
+      if (cache.find(profile) == nullptr) co_return proto::Ok{};  // removed meanwhile
+      Entry& fresh = cache.put(profile, std::move(next));
+      // Expiry from expires_in at receipt on the boot clock: immune to server clock skew.
+      if (grant.expires_in) fresh.expires = received + *grant.expires_in;
+      if (!saved) {
+        fresh.last_error = "refreshed, but could not save the new tokens: " + saved.error().message;
+        spdlog::error("profile {}: {}", profile, fresh.last_error);
+      }
+      st.failures = 0;
+      st.not_before.reset();
+      spdlog::info("refreshed profile {}", profile);
+      schedule(profile);
+      co_return proto::Ok{};
+    }
+
+    proto::Error error = std::move(outcome.result).error();
+    if (error.code == proto::ErrorCode::login_required) {
+      // The refresh token was refused. Someone may have replaced it in the store (an import or a
+      // login by another agent run): adopt that before declaring the profile logged out.
+      auto stored = co_await hooks.reload(profile);
+      Entry* current = cache.find(profile);
+      if (stored && !stored->refresh_token.empty() && stored->refresh_token != used.refresh_token) {
+        spdlog::info("profile {}: refresh token refused, newer credentials found in the store", profile);
+        cache.put(profile, std::move(*stored));
+        schedule(profile);
+        co_return proto::Ok{};
+      }
+      if (current && current->credentials.refresh_token == used.refresh_token) {
+        current->login_required = true;
+        current->last_error = "the server refused the refresh token: run `fluxloop auth login --profile " + profile + "`";
+      }
+      st.due.reset();
+      spdlog::warn("profile {}: refresh token refused; login required", profile);
+      co_return proto::Error{proto::ErrorCode::login_required,
+                             "the refresh token of profile '" + profile + "' was refused (expired or revoked): run `fluxloop auth login --profile " +
+                                 profile + "`"};
+    }
+
+    // Transient failure (network, 5xx, 429, malformed answer): back off, keep serving what is valid.
+    ++st.failures;
+    auto backoff = std::chrono::duration<double>(kMinBackoff) * (1 << std::min(st.failures - 1, 16));
+    backoff = std::min<std::chrono::duration<double>>(backoff, kMaxBackoff) * uniform(1 - kBackoffJitter, 1 + kBackoffJitter);
+    BootClock::duration wait = std::chrono::duration_cast<BootClock::duration>(backoff);
+    if (outcome.retry_after) wait = std::max<BootClock::duration>(*outcome.retry_after, std::chrono::seconds(1));
+    st.not_before = received + wait;
+    st.last_failure = error;
+    if (Entry* current = cache.find(profile)) {
+      current->last_error = error.message + " (retrying in " + seconds_text(wait) + ")";
+    }
+    spdlog::warn("profile {}: refresh failed ({}); retrying in {}", profile, proto::to_string(error.code), seconds_text(wait));
+    st.due = st.not_before;
+    wake.cancel();
+    co_return error;
+  }
+
+  asio::awaitable<void> scheduler() {
+    auto self = shared_from_this();
+    while (running) {
+      const auto now = BootClock::now();
+      auto next = now + kMaxSleepSlice;
+      for (auto& [profile, st] : profiles) {
+        if (!st.due || st.flight) continue;
+        if (*st.due <= now) {
+          st.due.reset();
+          asio::co_spawn(executor, proactive(profile), asio::detached);
+        } else {
+          next = std::min(next, *st.due);
+        }
+      }
+      wake.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(next - now));
+      co_await wake.async_wait(kAwait);
+    }
+  }
+
+  asio::awaitable<void> proactive(std::string profile) {
+    auto self = shared_from_this();
+    (void)co_await refresh(profile, Mode::respect_backoff);  // outcome recorded in the entry
+  }
+};
+
+Refresher::Refresher(asio::any_io_executor executor, TokenCache& cache, RefresherHooks hooks)
+    : impl_(std::make_shared<Impl>(std::move(executor), cache, std::move(hooks))) {}
+
+Refresher::~Refresher() { stop(); }
+
+asio::awaitable<proto::Status> Refresher::refresh(const std::string& profile, Mode mode) {
+  return impl_->refresh(profile, mode);
+}
+
+void Refresher::schedule(const std::string& profile) { impl_->schedule(profile); }
+
+void Refresher::forget(const std::string& profile) {
+  if (auto it = impl_->profiles.find(profile); it != impl_->profiles.end()) {
+    it->second.due.reset();
+    it->second.not_before.reset();
+    it->second.failures = 0;
+  }
+}
+
+void Refresher::start() {
+  if (impl_->running) return;
+  impl_->running = true;
+  asio::co_spawn(impl_->executor, impl_->scheduler(), asio::detached);
+}
+
+void Refresher::stop() {
+  impl_->running = false;
+  impl_->wake.cancel();
+  for (auto& [_, st] : impl_->profiles) {
+    if (st.flight) st.flight->signal.cancel();
+  }
+}
+
+std::int64_t Refresher::attempts() const noexcept { return impl_->attempts; }
+
+}  // namespace agentd::tokens
