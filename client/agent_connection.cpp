@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,6 +13,10 @@
 
 namespace client {
 namespace {
+
+// A full listen backlog (EAGAIN) is a busy agent, not a missing one: retry this long before giving up.
+constexpr auto kBusyRetryFor = std::chrono::milliseconds(2000);
+constexpr auto kBusyRetryPause = std::chrono::milliseconds(5);
 
 using Clock = std::chrono::steady_clock;
 
@@ -31,21 +36,25 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
   }
 }
 
-proto::Error unreachable(const std::string& what) {
-  // Exit 4 is chosen by the caller for every unreachable-agent error; the code here is `network`
-  // only so that the message travels; main() maps AgentConnection failures to exit 4.
-  return proto::Error{proto::ErrorCode::network, what};
+void pause(std::chrono::milliseconds how_long) {
+  timespec ts{0, static_cast<long>(std::chrono::nanoseconds(how_long).count())};
+  while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+Failure unreachable(const std::string& path, const std::string& what) {
+  return Failure{kExitUnreachable, "lost the agent at " + path + ": " + what, FailureKind::unreachable};
 }
 
 }  // namespace
 
 AgentConnection::AgentConnection(AgentConnection&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), next_id_(other.next_id_) {}
+    : fd_(std::exchange(other.fd_, -1)), path_(std::move(other.path_)), next_id_(other.next_id_) {}
 
 AgentConnection& AgentConnection::operator=(AgentConnection&& other) noexcept {
   if (this != &other) {
     if (fd_ >= 0) ::close(fd_);
     fd_ = std::exchange(other.fd_, -1);
+    path_ = std::move(other.path_);
     next_id_ = other.next_id_;
   }
   return *this;
@@ -55,46 +64,61 @@ AgentConnection::~AgentConnection() {
   if (fd_ >= 0) ::close(fd_);
 }
 
-proto::Result<AgentConnection> AgentConnection::open(const std::string& path, int /*timeout_ms*/) {
+Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
-  if (path.size() >= sizeof(address.sun_path)) {
-    return unreachable("socket path too long: " + path);
+  if (path.empty() || path.size() >= sizeof(address.sun_path)) {
+    return Failure{kExitUnreachable,
+                   "cannot use the agent socket path '" + path + "': it must be 1 to " +
+                       std::to_string(sizeof(address.sun_path) - 1) + " bytes; set FLUXLOOP_AGENT_SOCK to a shorter path",
+                   FailureKind::unreachable};
   }
   std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return unreachable(std::string("socket: ") + std::strerror(errno));
-  AgentConnection connection(fd);
-  // A Unix-socket connect does not block on a listening peer (it fails with EAGAIN when the backlog
-  // is full, which we report), so no timeout is needed here.
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0) {
-    return unreachable("cannot connect to the agent at " + path + ": " + std::strerror(errno));
+  const auto busy_deadline = Clock::now() + kBusyRetryFor;
+  for (;;) {
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      return Failure{kExitUnreachable, std::string("cannot create a socket: ") + std::strerror(errno),
+                     FailureKind::unreachable};
+    }
+    AgentConnection connection(fd, path);
+    // A Unix-socket connect never waits for the peer: it succeeds, or fails at once (EAGAIN when
+    // the agent's backlog is full), so no timeout is needed here.
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) return connection;
+    const int err = errno;
+    if ((err == EAGAIN || err == EINTR) && Clock::now() < busy_deadline) {
+      pause(kBusyRetryPause);
+      continue;
+    }
+    const bool nobody = err == ENOENT || err == ECONNREFUSED;
+    return Failure{kExitUnreachable, "cannot reach the agent at " + path + " (" + std::strerror(err) + ")",
+                   nobody ? FailureKind::no_listener : FailureKind::unreachable};
   }
-  return connection;
 }
 
-proto::Result<std::string> AgentConnection::exchange(const std::string& frame, int timeout_ms) {
+Outcome<std::string> AgentConnection::exchange(const std::string& frame, int timeout_ms) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(timeout_ms);
+  const std::string waited = std::to_string((timeout_ms + 999) / 1000) + " s";
   std::size_t sent = 0;
   while (sent < frame.size()) {
-    if (!wait_for(fd_, POLLOUT, deadline)) return unreachable("timed out sending to the agent");
+    if (!wait_for(fd_, POLLOUT, deadline)) return unreachable(path_, "it did not accept the request within " + waited);
     ssize_t n = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
-      return unreachable(std::string("lost the agent while sending: ") + std::strerror(errno));
+      return unreachable(path_, std::string("sending failed (") + std::strerror(errno) + ")");
     }
     sent += static_cast<std::size_t>(n);
   }
 
-  auto read_exact = [&](char* out, std::size_t size) -> proto::Status {
+  auto read_exact = [&](char* out, std::size_t size) -> Outcome<proto::Ok> {
     std::size_t got = 0;
     while (got < size) {
-      if (!wait_for(fd_, POLLIN, deadline)) return unreachable("timed out waiting for the agent");
+      if (!wait_for(fd_, POLLIN, deadline)) return unreachable(path_, "it did not answer within " + waited);
       ssize_t n = ::recv(fd_, out + got, size - got, 0);
-      if (n == 0) return unreachable("the agent closed the connection");
+      if (n == 0) return unreachable(path_, "it closed the connection (see its log: `journalctl --user -u fluxloop-agentd` or its stderr)");
       if (n < 0) {
         if (errno == EINTR || errno == EAGAIN) continue;
-        return unreachable(std::string("lost the agent: ") + std::strerror(errno));
+        return unreachable(path_, std::string("receiving failed (") + std::strerror(errno) + ")");
       }
       got += static_cast<std::size_t>(n);
     }
@@ -102,11 +126,13 @@ proto::Result<std::string> AgentConnection::exchange(const std::string& frame, i
   };
 
   unsigned char header[proto::kHeaderSize];
-  if (auto s = read_exact(reinterpret_cast<char*>(header), sizeof(header)); !s) return std::move(s).error();
+  if (auto s = read_exact(reinterpret_cast<char*>(header), sizeof(header)); !s) return std::move(s).failure();
   auto length = proto::decode_header(std::span<const unsigned char, proto::kHeaderSize>(header));
-  if (!length) return proto::Error{proto::ErrorCode::bad_request, "bad reply from agent: " + length.error().message};
+  if (!length) {
+    return Failure{kExitError, "bad reply from the agent at " + path_ + ": " + length.error().message, FailureKind::agent};
+  }
   std::string body(*length, '\0');
-  if (auto s = read_exact(body.data(), body.size()); !s) return std::move(s).error();
+  if (auto s = read_exact(body.data(), body.size()); !s) return std::move(s).failure();
   return body;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string>
 
+#include "client/outcome.hpp"
 #include "proto/codec.hpp"
 
 namespace client {
@@ -16,23 +17,30 @@ class AgentConnection {
   AgentConnection& operator=(AgentConnection&&) noexcept;
   ~AgentConnection();
 
-  // Connects to `path`. The error says whether nobody listens (agent not running) or access failed.
-  static proto::Result<AgentConnection> open(const std::string& path, int timeout_ms);
+  // Connects to the socket at `path`. Failure kind no_listener when nobody listens there (the agent is
+  // not running: ENOENT, ECONNREFUSED), else unreachable; both exit 4.
+  static Outcome<AgentConnection> open(const std::string& path);
 
-  // Sends `request` and waits up to `timeout_ms` for its reply.
+  // Sends `request` and waits up to `timeout_ms` for its reply. Transport problems (timeout, agent
+  // gone) fail with exit 4; an error reply fails with the agent's code (failure_from_agent).
   template <typename Req>
-  proto::Result<typename Req::Reply> call(const Req& request, int timeout_ms) {
+  Outcome<typename Req::Reply> call(const Req& request, int timeout_ms) {
     const std::uint64_t id = ++next_id_;
     auto body = exchange(proto::encode_request(id, request), timeout_ms);
-    if (!body) return std::move(body).error();
-    return proto::decode_reply<typename Req::Reply>(*body, id);
+    if (!body) return std::move(body).failure();
+    auto reply = proto::decode_reply<typename Req::Reply>(*body, id);
+    if (!reply) return failure_from_agent(reply.error());
+    return std::move(reply).value();
   }
 
+  const std::string& path() const { return path_; }
+
  private:
-  explicit AgentConnection(int fd) : fd_(fd) {}
-  proto::Result<std::string> exchange(const std::string& frame, int timeout_ms);
+  AgentConnection(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
+  Outcome<std::string> exchange(const std::string& frame, int timeout_ms);
 
   int fd_ = -1;
+  std::string path_;
   std::uint64_t next_id_ = 0;
 };
 

@@ -1,0 +1,57 @@
+// Shared context of one client run: the environment it read, and the connection to the agent
+// (opened on first use, starting an agent when allowed). Commands take an App& and make requests.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "client/agent_connection.hpp"
+#include "client/outcome.hpp"
+
+namespace client {
+
+// How long one ordinary request may take. Long operations (login, refresh) pass their own.
+inline constexpr int kRequestTimeoutMs = 30'000;
+
+// The variables the client reads, captured once at start-up (CONTRACT.md "Environment").
+struct Environment {
+  std::string socket_path;  // FLUXLOOP_AGENT_SOCK or the default (proto::default_socket_path)
+  std::string profile;      // FLUXLOOP_PROFILE
+  std::string token;        // FLUXLOOP_TOKEN (a secret: never print it except as `auth token`'s value)
+  std::string api_key;      // FLUXLOOP_API_KEY (a secret, likewise)
+  bool no_autostart = false;  // FLUXLOOP_NO_AUTOSTART=1
+
+  static Environment from_process();
+};
+
+// Whether a request may start an agent when none answers. `agent stop` must not.
+enum class Autostart { allowed, never };
+
+class App {
+ public:
+  explicit App(Environment env) : env_(std::move(env)) {}
+
+  const Environment& env() const { return env_; }
+
+  // Sends one request to the agent (connecting first if needed) and waits for its reply.
+  template <typename Req>
+  Outcome<typename Req::Reply> call(const Req& request, Autostart autostart = Autostart::allowed,
+                                    int timeout_ms = kRequestTimeoutMs) {
+    auto connection = connect(autostart);
+    if (!connection) return std::move(connection).failure();
+    return (*connection)->call(request, timeout_ms);
+  }
+
+  // The open connection, connecting on first use. When nobody listens and autostart is allowed
+  // (and FLUXLOOP_NO_AUTOSTART is not 1), starts `fluxloop-agentd --daemon` and retries once.
+  // Failures exit 4 and say what to do next.
+  Outcome<AgentConnection*> connect(Autostart autostart);
+  // Closes the connection (an agent asked to stop may wait for its clients to hang up).
+  void disconnect() { connection_.reset(); }
+
+ private:
+  Environment env_;
+  std::optional<AgentConnection> connection_;
+};
+
+}  // namespace client

@@ -1,0 +1,44 @@
+// `fluxloop profile …` and `fluxloop config …`: profiles and settings kept by the agent.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "client/app.hpp"
+#include "proto/messages.hpp"
+
+namespace client {
+
+struct ProfileAddOptions {
+  std::string name;
+  std::string issuer;
+  std::string client_id;
+  std::string api_endpoint;         // empty: the platform default
+  std::vector<std::string> scopes;  // empty: the default scopes
+};
+struct ProfileListOptions {
+  bool json = false;
+};
+struct ProfileRemoveOptions {
+  std::string name;
+};
+// `config set KEY VALUE`; the parser restricts KEY to kConfigKeys.
+struct ConfigSetOptions {
+  std::string key;
+  std::string value;
+};
+
+// The settings `config set` accepts ("profile": the default profile).
+inline const std::vector<std::string> kConfigKeys{"profile"};
+
+// Pure request builders.
+proto::ProfileAdd profile_add_request(const ProfileAddOptions& options);
+proto::ConfigSet config_set_request(const ConfigSetOptions& options);
+
+// Each returns the process exit code.
+int profile_add(App& app, const ProfileAddOptions& options);
+int profile_list(App& app, const ProfileListOptions& options);
+int profile_remove(App& app, const ProfileRemoveOptions& options);
+int config_set(App& app, const ConfigSetOptions& options);
+
+}  // namespace client
