@@ -1,0 +1,295 @@
+#include "agentd/server/server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <exception>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "proto/codec.hpp"
+#include "proto/frame.hpp"
+
+namespace agentd::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds kAcceptBackoff{100};  // after accept fails (EMFILE): do not spin
+constexpr int kRejectLogsPerWindow = 20;                  // foreign-peer warnings per window, then one summary
+constexpr std::chrono::seconds kRejectLogWindow{60};
+constexpr std::uint64_t kNoRequestId = 0;                 // errors the server sends before any request parsed
+
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  const auto ms = duration.count();
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + " s";
+  return std::to_string(ms) + " ms";
+}
+
+enum class Phase { idle, reading, handling, writing };
+
+struct Session {
+  explicit Session(stream_protocol::socket s) : socket(std::move(s)), deadline(socket.get_executor()) {}
+
+  // Arms the watchdog: past `timeout` from now the socket's pending operation is cancelled.
+  void arm(std::chrono::milliseconds timeout) {
+    timed_out = false;
+    deadline.expires_after(timeout);
+  }
+  void disarm() { deadline.expires_at(Clock::time_point::max()); }
+  void close() {
+    closed = true;
+    boost::system::error_code ignored;
+    socket.close(ignored);
+    deadline.cancel();
+  }
+
+  stream_protocol::socket socket;
+  asio::steady_timer deadline;
+  Peer peer;
+  Phase phase = Phase::idle;
+  bool timed_out = false;
+  bool closed = false;
+};
+
+// Writes a small frame now if the socket buffer takes it, never waiting: for clients we are about to
+// close (busy, too large, too slow), where a reply is a courtesy and must not cost us a coroutine.
+void send_now(stream_protocol::socket& socket, const std::string& frame) {
+  boost::system::error_code ec;
+  socket.non_blocking(true, ec);
+  if (!ec) socket.write_some(asio::buffer(frame), ec);
+}
+
+}  // namespace
+
+struct Server::State : std::enable_shared_from_this<Server::State> {
+  State(asio::any_io_executor ex, util::UniqueFd listening, RequestHandler& h, Limits l)
+      : executor(std::move(ex)),
+        acceptor(executor, stream_protocol(), listening.release()),
+        handler(h),
+        limits(l),
+        drained(executor),
+        backoff(executor) {}
+
+  asio::awaitable<void> accept_loop();
+  asio::awaitable<void> session(std::shared_ptr<Session> s);
+  asio::awaitable<void> watchdog(std::shared_ptr<Session> s);
+  bool admit(stream_protocol::socket& socket, Peer& peer);
+  void end(const std::shared_ptr<Session>& s);
+
+  asio::any_io_executor executor;
+  stream_protocol::acceptor acceptor;
+  RequestHandler& handler;
+  Limits limits;
+  std::unordered_set<std::shared_ptr<Session>> sessions;
+  std::atomic<std::size_t> count{0};
+  asio::steady_timer drained;  // stop() waits on it; the last session to end cancels it
+  asio::steady_timer backoff;
+  bool stopping = false;
+  Clock::time_point reject_window_start{};
+  int rejects_in_window = 0;
+};
+
+// SO_PEERCRED is the kernel's word for who connected (the connecting process's credentials at connect
+// time); no data is read from a peer that is not our own uid.
+bool Server::State::admit(stream_protocol::socket& socket, Peer& peer) {
+  ucred cred{};
+  socklen_t length = sizeof cred;
+  if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) {
+    spdlog::warn("closed a connection whose peer credentials are unavailable");
+    return false;
+  }
+  peer = Peer{cred.pid, cred.uid, cred.gid};
+  if (cred.uid != ::geteuid()) {
+    // Rate-limited: a hostile local user must not be able to fill the log.
+    const auto now = Clock::now();
+    if (now - reject_window_start > kRejectLogWindow) {
+      if (rejects_in_window > kRejectLogsPerWindow) {
+        spdlog::warn("{} more connections from other users were refused", rejects_in_window - kRejectLogsPerWindow);
+      }
+      reject_window_start = now;
+      rejects_in_window = 0;
+    }
+    if (++rejects_in_window <= kRejectLogsPerWindow) {
+      spdlog::warn("refused connection from pid {} uid {}: this agent serves uid {} only", cred.pid, cred.uid,
+                   ::geteuid());
+    }
+    return false;
+  }
+  if (sessions.size() >= limits.max_connections) {
+    spdlog::warn("refused connection from pid {}: {} connections open (the limit)", cred.pid, sessions.size());
+    send_now(socket, proto::encode_error(kNoRequestId,
+                                         {proto::ErrorCode::busy, "the agent has too many open connections (" +
+                                                                      std::to_string(limits.max_connections) +
+                                                                      "); try again"}));
+    return false;
+  }
+  return true;
+}
+
+asio::awaitable<void> Server::State::accept_loop() {
+  auto self = shared_from_this();
+  while (!stopping) {
+    auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
+    if (stopping || ec == asio::error::operation_aborted) break;
+    if (ec) {
+      spdlog::warn("accept failed: {}", ec.message());
+      backoff.expires_after(kAcceptBackoff);
+      co_await backoff.async_wait(use_tuple);
+      continue;
+    }
+    Peer peer;
+    if (!admit(socket, peer)) continue;  // the socket closes as it goes out of scope
+    auto s = std::make_shared<Session>(std::move(socket));
+    s->peer = peer;
+    sessions.insert(s);
+    count = sessions.size();
+    asio::co_spawn(executor, watchdog(s), asio::detached);
+    asio::co_spawn(executor, session(s), asio::detached);
+  }
+}
+
+// One per session: when the deadline passes, cancel whatever the session is waiting for. Moving the
+// deadline cancels the pending wait, so the loop re-checks the new expiry.
+asio::awaitable<void> Server::State::watchdog(std::shared_ptr<Session> s) {
+  while (!s->closed) {
+    co_await s->deadline.async_wait(use_tuple);
+    if (s->closed) break;
+    if (s->deadline.expiry() <= Clock::now()) {
+      // Keep watching: the operation may have completed just before the cancel, and the session then
+      // arms a new deadline, which this loop must still enforce.
+      s->timed_out = true;
+      s->disarm();
+      boost::system::error_code ignored;
+      s->socket.cancel(ignored);
+    }
+  }
+}
+
+asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
+  auto self = shared_from_this();
+  try {
+    std::array<unsigned char, proto::kHeaderSize> header{};
+    std::string body;
+    while (!stopping && !s->closed) {
+      // Idle: wait for the first byte of the next request.
+      s->phase = Phase::idle;
+      s->arm(limits.idle_timeout);
+      auto [ec, got] = co_await s->socket.async_read_some(asio::buffer(header), use_tuple);
+      if (ec) break;  // EOF, reset, idle timeout or shutdown: nothing to answer
+
+      // Reading: the rest of the frame must arrive within one deadline (slow-loris protection).
+      s->phase = Phase::reading;
+      s->arm(limits.frame_timeout);
+      if (got < header.size()) {
+        auto [ec2, more] = co_await asio::async_read(
+            s->socket, asio::buffer(header.data() + got, header.size() - got), use_tuple);
+        ec = ec2;
+      }
+      std::size_t length = 0;
+      if (!ec) {
+        // Frame first, then parse: the announced size is checked before anything is allocated for it.
+        auto decoded = proto::decode_header(header);
+        if (!decoded) {
+          s->phase = Phase::writing;
+          s->arm(limits.write_timeout);
+          co_await asio::async_write(s->socket, asio::buffer(proto::encode_error(kNoRequestId, decoded.error())),
+                                     use_tuple);
+          break;  // the stream is out of sync: close
+        }
+        length = *decoded;
+        body.resize(length);
+        auto [ec3, read] = co_await asio::async_read(s->socket, asio::buffer(body), use_tuple);
+        ec = ec3;
+      }
+      if (ec) {
+        if (s->timed_out && !stopping) {
+          spdlog::info("closed connection from pid {}: request not completed within {}", s->peer.pid,
+                       seconds_text(limits.frame_timeout));
+          send_now(s->socket, proto::encode_error(kNoRequestId, {proto::ErrorCode::timeout,
+                                                                 "request not completed within " +
+                                                                     seconds_text(limits.frame_timeout)}));
+        }
+        break;
+      }
+
+      // Handling: the handler owns its own deadlines (a refresh may take a while).
+      s->phase = Phase::handling;
+      s->disarm();
+      std::string reply = co_await handler.handle(s->peer, body);
+
+      s->phase = Phase::writing;
+      s->arm(limits.write_timeout);
+      auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
+      if (ec4) break;
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("connection from pid {} failed: {}; closing it", s->peer.pid, e.what());
+  } catch (...) {
+    spdlog::error("connection from pid {} failed; closing it", s->peer.pid);
+  }
+  end(s);
+}
+
+void Server::State::end(const std::shared_ptr<Session>& s) {
+  s->close();
+  sessions.erase(s);
+  count = sessions.size();
+  if (stopping && sessions.empty()) drained.cancel();
+}
+
+Server::Server(asio::any_io_executor executor, util::UniqueFd listening, RequestHandler& handler, Limits limits)
+    : state_(std::make_shared<State>(std::move(executor), std::move(listening), handler, limits)) {}
+
+Server::~Server() {
+  state_->stopping = true;
+  boost::system::error_code ignored;
+  state_->acceptor.close(ignored);
+  state_->backoff.cancel();
+  for (const auto& s : state_->sessions) s->close();
+}
+
+void Server::start() { asio::co_spawn(state_->executor, state_->accept_loop(), asio::detached); }
+
+asio::awaitable<bool> Server::stop() {
+  auto state = state_;
+  state->stopping = true;
+  boost::system::error_code ignored;
+  state->acceptor.close(ignored);
+  state->backoff.cancel();
+  // Cancel all, then wait (as Beast's servers do). A request already being handled or answered
+  // keeps its connection until the reply is out; everything else is closed now.
+  for (const auto& s : state->sessions) {
+    if (s->phase == Phase::idle || s->phase == Phase::reading) s->close();
+  }
+  if (!state->sessions.empty()) {
+    state->drained.expires_after(state->limits.shutdown_grace);
+    co_await state->drained.async_wait(use_tuple);
+  }
+  if (state->sessions.empty()) co_return true;
+  spdlog::warn("{} connections still busy after {}; closing them", state->sessions.size(),
+               seconds_text(state->limits.shutdown_grace));
+  for (const auto& s : state->sessions) s->close();
+  co_return false;
+}
+
+std::size_t Server::connection_count() const noexcept { return state_->count.load(); }
+
+}  // namespace agentd::server
