@@ -23,6 +23,9 @@ constexpr auto kStopDelay = std::chrono::milliseconds(100);
 App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_unique<State>()) {
   state_->executor = std::move(executor);
   state_->options = std::move(options);
+  state_->http = std::make_unique<http::Client>(state_->executor, http::options_from_environment());
+  state_->discovery = std::make_unique<oauth::DiscoveryCache>(*state_->http);
+  state_->refresher = std::make_unique<tokens::Refresher>(state_->executor, state_->cache, state_->refresher_hooks());
 }
 
 App::~App() = default;
@@ -50,10 +53,11 @@ asio::awaitable<proto::Status> App::start() {
   if (auto status = co_await s.ensure_loaded(); !status) {
     spdlog::warn("credentials not loaded: {}", status.error().message);
   }
+  s.refresher->start();
   co_return proto::Ok{};
 }
 
-void App::shutdown() {}
+void App::shutdown() { state_->refresher->stop(); }
 
 asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
   auto decoded = proto::decode_request(body);
@@ -91,11 +95,17 @@ asio::awaitable<proto::Status> App::State::ensure_loaded() {
   }
   for (auto& [profile, credentials] : *all) {
     // Entries already in memory are newer than the store's (they were saved there too).
-    if (!cache.find(profile)) cache.put(profile, std::move(credentials));
+    if (!cache.find(profile)) remember(profile, std::move(credentials));
   }
   store_problem.clear();
   loaded = true;
   co_return proto::Ok{};
+}
+
+tokens::Entry& App::State::remember(const std::string& profile, store::Credentials credentials) {
+  auto& entry = cache.put(profile, std::move(credentials));
+  refresher->schedule(profile);
+  return entry;
 }
 
 asio::awaitable<proto::Result<proto::AgentStatusReply>> App::State::on(const proto::AgentStatus&,

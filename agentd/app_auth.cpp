@@ -13,10 +13,6 @@ namespace asio = boost::asio;
 
 constexpr std::size_t kMaxImportBytes = 1024 * 1024;
 
-std::string login_hint(const std::string& profile) {
-  return "run `fluxloop auth login --profile " + profile + "` or `fluxloop auth import FILE --profile " + profile + "`";
-}
-
 }  // namespace
 
 asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::AuthImport& request, const server::Peer&) {
@@ -56,9 +52,11 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
   co_await ensure_loaded();
   proto::ImportReply reply;
   for (auto& [name, credentials] : file.profiles) {
+    // A refresh landing after the import must not write its older tokens over the imported ones.
+    co_await refresher->wait_idle(name);
     // Persist before serving: a token the agent hands out must survive an agent restart.
     if (auto saved = co_await store->save(name, credentials); !saved) co_return std::move(saved).error();
-    cache.put(name, std::move(credentials));
+    remember(name, std::move(credentials));
     reply.profiles.push_back(name);
     spdlog::info("imported credentials for profile {}", name);
   }
@@ -67,32 +65,6 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
     updated.default_profile = file.default_profile;
     if (config::save(config_path(), updated)) config = std::move(updated);
   }
-  co_return reply;
-}
-
-asio::awaitable<proto::Result<proto::TokenReply>> App::State::on(const proto::GetToken& request, const server::Peer&) {
-  const std::string profile = resolve(request.profile);
-  if (request.min_valid < 0) {
-    co_return proto::Error{proto::ErrorCode::invalid_argument, "--min-valid must not be negative"};
-  }
-  auto* entry = cache.find(profile);
-  if (!entry) {
-    if (auto status = co_await ensure_loaded(); !status) co_return std::move(status).error();
-    entry = cache.find(profile);
-  }
-  if (!entry || entry->credentials.access_token.empty()) {
-    co_return proto::Error{proto::ErrorCode::login_required,
-                           "no credentials for profile '" + profile + "': " + login_hint(profile)};
-  }
-  if (!entry->valid_for(std::chrono::seconds(request.min_valid))) {
-    co_return proto::Error{proto::ErrorCode::login_required,
-                           "the access token of profile '" + profile + "' has expired and cannot be refreshed: " +
-                               login_hint(profile)};
-  }
-  proto::TokenReply reply;
-  reply.profile = profile;
-  reply.token = entry->credentials.access_token;
-  if (entry->expires) reply.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));
   co_return reply;
 }
 

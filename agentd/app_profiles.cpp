@@ -71,6 +71,8 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
   }
   // Forget the secrets first: a profile must never linger in the store after its removal was reported.
   if (stored) {
+    co_await refresher->wait_idle(request.name);
+    refresher->forget(request.name);
     if (auto erased = co_await store->erase(request.name); !erased) co_return std::move(erased).error();
     cache.erase(request.name);
   }

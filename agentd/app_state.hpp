@@ -10,7 +10,10 @@
 
 #include "agentd/app.hpp"
 #include "agentd/config/config.hpp"
+#include "agentd/http/https_client.hpp"
+#include "agentd/oauth/discovery.hpp"
 #include "agentd/store/secret_store.hpp"
+#include "agentd/tokens/refresher.hpp"
 #include "agentd/tokens/token_cache.hpp"
 #include "proto/messages.hpp"
 
@@ -25,6 +28,9 @@ struct App::State {
   std::string store_detail;
   std::string store_problem;  // the last load failure (locked keyring, corrupt file); empty when loaded
   tokens::TokenCache cache;
+  std::unique_ptr<http::Client> http;
+  std::unique_ptr<oauth::DiscoveryCache> discovery;
+  std::unique_ptr<tokens::Refresher> refresher;
 
   std::string config_path() const { return options.home + "/config.json"; }
   // The profile a request means: its own, else the configured default, else "production".
@@ -32,6 +38,21 @@ struct App::State {
   // (Re)loads every profile from the store if the last load failed or never happened.
   boost::asio::awaitable<proto::Status> ensure_loaded();
   bool loaded = false;
+
+  // Puts credentials in the cache and arms their proactive refresh.
+  tokens::Entry& remember(const std::string& profile, store::Credentials credentials);
+  // The issuer, client id and token endpoint a profile's credentials are refreshed with:
+  // the credentials' own (an imported file may carry them), else the profile's configuration.
+  struct OAuthClient {
+    std::string issuer;
+    std::string client_id;
+    std::string token_endpoint;
+    std::vector<std::string> scopes;
+  };
+  OAuthClient oauth_client_of(const std::string& profile, const store::Credentials& credentials) const;
+  // Discovery (cached) for a profile's issuer: the endpoints of its authorization server.
+  boost::asio::awaitable<oauth::Result<oauth::ProviderMetadata>> metadata_of(const OAuthClient& client);
+  tokens::RefresherHooks refresher_hooks();
 
   // One handler per request type: an unhandled type does not compile (see App::handle).
   boost::asio::awaitable<proto::Result<proto::AgentStatusReply>> on(const proto::AgentStatus&, const server::Peer&);
@@ -43,6 +64,8 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::ImportReply>> on(const proto::AuthImport&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::TokenReply>> on(const proto::GetToken&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::AuthStatusReply>> on(const proto::AuthStatus&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::RefreshReply>> on(const proto::AuthRefresh&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::LogoutReply>> on(const proto::AuthLogout&, const server::Peer&);
 };
 
 }  // namespace agentd

@@ -175,4 +175,30 @@ void read(Reader& in, AuthStatusReply& m) {
 void write(nlohmann::json& out, const AuthStatus& m) { put(out, "profile", m.profile); }
 void read(Reader& in, AuthStatus& m) { in.optional("profile", m.profile); }
 
+void write(nlohmann::json& out, const RefreshReply& m) {
+  out["profile"] = m.profile;
+  put(out, "expires_at", m.expires_at);
+}
+void read(Reader& in, RefreshReply& m) {
+  in.optional("profile", m.profile);
+  in.optional("expires_at", m.expires_at);
+}
+
+void write(nlohmann::json& out, const AuthRefresh& m) { put(out, "profile", m.profile); }
+void read(Reader& in, AuthRefresh& m) { in.optional("profile", m.profile); }
+
+void write(nlohmann::json& out, const LogoutReply& m) {
+  out["profile"] = m.profile;
+  out["revoked"] = m.revoked;
+  put(out, "warning", m.warning);
+}
+void read(Reader& in, LogoutReply& m) {
+  in.optional("profile", m.profile);
+  in.optional("revoked", m.revoked);
+  in.optional("warning", m.warning);
+}
+
+void write(nlohmann::json& out, const AuthLogout& m) { put(out, "profile", m.profile); }
+void read(Reader& in, AuthLogout& m) { in.optional("profile", m.profile); }
+
 }  // namespace proto

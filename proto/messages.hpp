@@ -134,6 +134,29 @@ struct AuthStatus {
   std::string profile;  // empty: every profile
 };
 
+struct RefreshReply {
+  std::string profile;
+  std::string expires_at;  // of the new access token (RFC 3339 UTC), empty when unknown
+};
+// Refreshes now, whatever the token's remaining lifetime (joins a refresh already in flight).
+struct AuthRefresh {
+  static constexpr std::string_view kOp = "auth_refresh";
+  using Reply = RefreshReply;
+  std::string profile;
+};
+
+struct LogoutReply {
+  std::string profile;
+  bool revoked = false;  // the server confirmed revocation (RFC 7009)
+  std::string warning;   // why it could not revoke (offline, no revocation endpoint), if so
+};
+// Revokes at the server when possible, then forgets the profile's credentials (its configuration stays).
+struct AuthLogout {
+  static constexpr std::string_view kOp = "auth_logout";
+  using Reply = LogoutReply;
+  std::string profile;
+};
+
 // ---- JSON conversion (one pair per struct) ---------------------------------------------------
 
 #define FLUXLOOP_PROTO_MESSAGE(T)             \
@@ -157,6 +180,10 @@ FLUXLOOP_PROTO_MESSAGE(GetToken)
 FLUXLOOP_PROTO_MESSAGE(ProfileStatus)
 FLUXLOOP_PROTO_MESSAGE(AuthStatusReply)
 FLUXLOOP_PROTO_MESSAGE(AuthStatus)
+FLUXLOOP_PROTO_MESSAGE(RefreshReply)
+FLUXLOOP_PROTO_MESSAGE(AuthRefresh)
+FLUXLOOP_PROTO_MESSAGE(LogoutReply)
+FLUXLOOP_PROTO_MESSAGE(AuthLogout)
 
 #undef FLUXLOOP_PROTO_MESSAGE
 

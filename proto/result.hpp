@@ -43,6 +43,9 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
+  // Default: an internal error, so Results can live where a default value is required
+  // (e.g. asio::use_future); real code always returns a value or a named error.
+  Result() : v_(Error{ErrorCode::internal, "no result"}) {}
   Result(T value) : v_(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}             // NOLINT(google-explicit-constructor)
   Result(ErrorCode code, std::string message) : v_(Error{code, std::move(message)}) {}

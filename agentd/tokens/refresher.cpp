@@ -224,6 +224,17 @@ asio::awaitable<proto::Status> Refresher::refresh(const std::string& profile, Mo
   return impl_->refresh(profile, mode);
 }
 
+asio::awaitable<void> Refresher::wait_idle(const std::string& profile) {
+  auto impl = impl_;
+  for (;;) {
+    auto it = impl->profiles.find(profile);
+    if (it == impl->profiles.end() || !it->second.flight) co_return;
+    auto flight = it->second.flight;
+    co_await flight->signal.async_wait(kAwait);
+    if (!flight->done) co_return;  // shutting down
+  }
+}
+
 void Refresher::schedule(const std::string& profile) { impl_->schedule(profile); }
 
 void Refresher::forget(const std::string& profile) {

@@ -60,6 +60,10 @@ class Refresher {
   enum class Mode { respect_backoff, force };
   boost::asio::awaitable<proto::Status> refresh(const std::string& profile, Mode mode);
 
+  // Waits until no refresh of `profile` is in flight (before logout or import replace its tokens,
+  // so a landing refresh cannot write old-lineage tokens over the new ones).
+  boost::asio::awaitable<void> wait_idle(const std::string& profile);
+
   // Recomputes a profile's proactive refresh time after its entry changed (import, login, refresh).
   void schedule(const std::string& profile);
   // Forgets a profile's schedule (logout, removal).

@@ -42,6 +42,8 @@ TEST_CASE("every request type round-trips with its op name") {
   check(proto::AuthImport{.path = "/x", .profile = {}});
   check(proto::GetToken{});
   check(proto::AuthStatus{});
+  check(proto::AuthRefresh{.profile = "p"});
+  check(proto::AuthLogout{});
 }
 
 TEST_CASE("replies carry the request id and typed errors") {
