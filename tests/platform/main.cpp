@@ -168,6 +168,7 @@ asio::awaitable<void> session(Server& server, Stream stream, bool loopback) {
       outcome.response = server.emulator.handle_without_faults(plain);
     }
     auto res = to_beast(outcome.response, req.version(), req.keep_alive());
+    if (req.method() == http::verb::head) res.body().clear();  // keep Content-Length, send no body
     log_line(server, plain.method, plain.target, outcome.response.status);
     beast::get_lowest_layer(stream).expires_after(kWriteTimeout);
     if (auto [wec, wn] = co_await http::async_write(stream, res, tuple_awaitable); wec) co_return;

@@ -17,6 +17,9 @@ constexpr std::size_t kMaxParam = 2048;  // any single OAuth parameter
 bool loopback_redirect(const std::string& uri) {
   constexpr std::string_view scheme = "http://";
   if (uri.rfind(scheme, 0) != 0 || uri.size() > kMaxParam || uri.find('#') != std::string::npos) return false;
+  // It ends up in a Location header: no spaces, control characters (CR/LF injection) or non-ASCII.
+  for (char c : uri)
+    if (static_cast<unsigned char>(c) <= 0x20 || static_cast<unsigned char>(c) >= 0x7f) return false;
   std::string rest = uri.substr(scheme.size());
   std::string authority = rest.substr(0, rest.find_first_of("/?"));
   std::string host;
