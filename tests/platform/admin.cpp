@@ -129,8 +129,8 @@ HttpResponse Platform::admin(const HttpRequest& req) {
     }
     return json_response(200, {{"device_codes", list}});
   }
-  if (path == "/_emulator/device/approve" && post) return admin_device(req, true);
-  if (path == "/_emulator/device/deny" && post) return admin_device(req, false);
+  if (path == "/_emulator/device/approve" && post) return admin_device(req, DeviceStatus::approved);
+  if (path == "/_emulator/device/deny" && post) return admin_device(req, DeviceStatus::denied);
   if (path == "/_emulator/expire-all" && post) {
     const auto now = std::chrono::steady_clock::now();
     std::uint64_t n = 0;
@@ -262,7 +262,8 @@ HttpResponse Platform::admin_faults(const HttpRequest& req) {
   return list();
 }
 
-HttpResponse Platform::admin_device(const HttpRequest& req, bool approve) {
+HttpResponse Platform::admin_device(const HttpRequest& req, DeviceStatus verdict) {
+  const bool approve = verdict == DeviceStatus::approved;
   nlohmann::json in = parse_object(req.body);
   if (!in.is_object() || !in.contains("user_code") || !in["user_code"].is_string())
     return error_response(400, "invalid_request", "the body must be {\"user_code\": \"XXXX-XXXX\"}");

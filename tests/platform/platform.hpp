@@ -141,7 +141,7 @@ class Platform {
   HttpResponse admin(const HttpRequest& req);
   HttpResponse admin_config(const HttpRequest& req);
   HttpResponse admin_faults(const HttpRequest& req);
-  HttpResponse admin_device(const HttpRequest& req, bool approve);
+  HttpResponse admin_device(const HttpRequest& req, DeviceStatus verdict);  // approved or denied
   nlohmann::json config_json() const;
   nlohmann::json stats_json() const;
   std::optional<Outcome> take_fault(const HttpRequest& req);
