@@ -6,7 +6,7 @@ packages=(
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   libssl-dev openssl libsecret-1-dev libsystemd-dev libqrencode-dev
   gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin systemd
-  hyperfine socat curl python3 nodejs npm util-linux
+  hyperfine socat curl jq python3 nodejs npm util-linux
 )
 missing=()
 for p in "${packages[@]}"; do
