@@ -1,6 +1,7 @@
 // One real agent in a private temp FLUXLOOP_HOME and socket, plus a way to run the real client.
 #pragma once
 
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ class AgentFixture {
   // `extra` is added to the environment of the agent and of every client run. FLUXLOOP_STORE
   // defaults to "file" and FLUXLOOP_NO_AUTOSTART to "1" unless `extra` says otherwise.
   explicit AgentFixture(const Env& extra = {});
+  // AgentFixture f({{"NAME", "value"}}) without ambiguity.
+  explicit AgentFixture(std::initializer_list<Env::value_type> extra) : AgentFixture(Env(extra)) {}
   ~AgentFixture();
 
   // Starts `fluxloop-agentd --foreground --socket SOCK` and waits until the socket accepts.
