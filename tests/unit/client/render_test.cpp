@@ -1,0 +1,44 @@
+#include <doctest/doctest.h>
+
+#include "client/render.hpp"
+
+TEST_CASE("auth status report: profiles, masked secrets as given, expiry, default marker") {
+  proto::AuthStatusReply reply;
+  reply.default_profile = "production";
+  reply.store = "file";
+  reply.profiles.push_back({.name = "production", .state = "valid", .user_email = "u@example.com",
+                            .access_token = "flx_…a1b2", .refresh_token = "flx_…c3d4",
+                            .expires_at = "2099-01-01T00:00:00Z", .expires_in = 3725, .api_endpoint = "https://api",
+                            .issuer = "", .last_error = ""});
+  reply.profiles.push_back({.name = "staging", .state = "expired", .user_email = "", .access_token = "…",
+                            .refresh_token = "", .expires_at = "2020-01-01T00:00:00Z", .expires_in = -120,
+                            .api_endpoint = "", .issuer = "", .last_error = ""});
+  const std::string text = client::render_auth_status(reply);
+  CHECK(text.find("production (default)\n") != std::string::npos);
+  CHECK(text.find("flx_…a1b2") != std::string::npos);
+  CHECK(text.find("flx_…c3d4") != std::string::npos);
+  CHECK(text.find("(in 1h 2m)") != std::string::npos);
+  CHECK(text.find("(expired 2m ago)") != std::string::npos);
+  CHECK(text.find("staging\n") != std::string::npos);
+  CHECK(text.find("store: file") != std::string::npos);
+}
+
+TEST_CASE("profile list and agent status reports") {
+  proto::ProfileListReply list;
+  list.default_profile = "production";
+  list.profiles.push_back({.name = "production", .issuer = "https://auth", .client_id = "c", .api_endpoint = "",
+                           .scopes = {}, .is_default = true, .has_credentials = true});
+  list.profiles.push_back({.name = "staging", .issuer = "", .client_id = "", .api_endpoint = "https://api-staging",
+                           .scopes = {}, .is_default = false, .has_credentials = false});
+  const std::string table = client::render_profile_list(list);
+  CHECK(table.rfind("NAME", 0) == 0);
+  CHECK(table.find("production  *") != std::string::npos);
+  CHECK(table.find("https://api-staging") != std::string::npos);
+
+  proto::AgentStatusReply status{.version = "0.1.0", .pid = 42, .uptime_seconds = 90, .socket = "/s",
+                                 .store = "file", .store_detail = "forced by FLUXLOOP_STORE", .home = "/h",
+                                 .profiles = 2, .connections = 1};
+  const std::string text = client::render_agent_status(status);
+  CHECK(text.find("pid 42, up 1m 30s") != std::string::npos);
+  CHECK(text.find("file (forced by FLUXLOOP_STORE)") != std::string::npos);
+}
