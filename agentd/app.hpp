@@ -34,8 +34,9 @@ class App final : public server::RequestHandler {
   // Cancels the agent's own timers (refresh schedules) so the io_context can run dry.
   void shutdown();
 
+  struct State;  // defined in agentd/app_state.hpp, for the handler files only
+
  private:
-  struct State;
   std::unique_ptr<State> state_;
 };
 

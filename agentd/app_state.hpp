@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -18,6 +19,9 @@
 #include "proto/messages.hpp"
 
 namespace agentd {
+
+// A login in progress (browser or device), started by login_start and collected by login_wait.
+struct Login;
 
 struct App::State {
   boost::asio::any_io_executor executor;
@@ -54,6 +58,8 @@ struct App::State {
   boost::asio::awaitable<oauth::Result<oauth::ProviderMetadata>> metadata_of(const OAuthClient& client);
   tokens::RefresherHooks refresher_hooks();
 
+  std::map<std::string, std::shared_ptr<Login>> logins;  // by login id
+
   // One handler per request type: an unhandled type does not compile (see App::handle).
   boost::asio::awaitable<proto::Result<proto::AgentStatusReply>> on(const proto::AgentStatus&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::AgentStop&, const server::Peer&);
@@ -66,6 +72,8 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::AuthStatusReply>> on(const proto::AuthStatus&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::RefreshReply>> on(const proto::AuthRefresh&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::LogoutReply>> on(const proto::AuthLogout&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::LoginStartReply>> on(const proto::LoginStart&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::LoginWaitReply>> on(const proto::LoginWait&, const server::Peer&);
 };
 
 }  // namespace agentd

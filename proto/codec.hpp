@@ -17,7 +17,8 @@ namespace proto {
 // Every request the agent understands. The agent dispatches with std::visit, so a request type
 // added here without a handler does not compile.
 using Request = std::variant<AgentStatus, AgentStop, ProfileAdd, ProfileList, ProfileRemove, ConfigSet,
-                             AuthImport, GetToken, AuthStatus, AuthRefresh, AuthLogout>;
+                             AuthImport, GetToken, AuthStatus, AuthRefresh, AuthLogout,
+                             LoginStart, LoginWait>;
 
 struct RequestFrame {
   std::uint64_t id = 0;

@@ -201,4 +201,48 @@ void read(Reader& in, LogoutReply& m) {
 void write(nlohmann::json& out, const AuthLogout& m) { put(out, "profile", m.profile); }
 void read(Reader& in, AuthLogout& m) { in.optional("profile", m.profile); }
 
+void write(nlohmann::json& out, const LoginStartReply& m) {
+  out["login_id"] = m.login_id;
+  out["profile"] = m.profile;
+  out["method"] = m.method;
+  put(out, "url", m.url);
+  put(out, "verification_uri", m.verification_uri);
+  put(out, "verification_uri_complete", m.verification_uri_complete);
+  put(out, "user_code", m.user_code);
+  out["expires_in"] = m.expires_in;
+}
+void read(Reader& in, LoginStartReply& m) {
+  in.required("login_id", m.login_id);
+  in.optional("profile", m.profile);
+  in.optional("method", m.method);
+  in.optional("url", m.url);
+  in.optional("verification_uri", m.verification_uri);
+  in.optional("verification_uri_complete", m.verification_uri_complete);
+  in.optional("user_code", m.user_code);
+  in.optional("expires_in", m.expires_in);
+}
+
+void write(nlohmann::json& out, const LoginStart& m) {
+  put(out, "profile", m.profile);
+  if (m.device) out["device"] = true;
+}
+void read(Reader& in, LoginStart& m) {
+  in.optional("profile", m.profile);
+  in.optional("device", m.device);
+}
+
+void write(nlohmann::json& out, const LoginWaitReply& m) {
+  out["profile"] = m.profile;
+  put(out, "user_email", m.user_email);
+  put(out, "expires_at", m.expires_at);
+}
+void read(Reader& in, LoginWaitReply& m) {
+  in.optional("profile", m.profile);
+  in.optional("user_email", m.user_email);
+  in.optional("expires_at", m.expires_at);
+}
+
+void write(nlohmann::json& out, const LoginWait& m) { out["login_id"] = m.login_id; }
+void read(Reader& in, LoginWait& m) { in.required("login_id", m.login_id); }
+
 }  // namespace proto

@@ -157,6 +157,38 @@ struct AuthLogout {
   std::string profile;
 };
 
+// Starts a login; the agent runs the redirect listener and every token exchange, the client only
+// shows and opens. Browser: `url` is the authorization URL to open. Device: show `user_code` and
+// `verification_uri` (`verification_uri_complete` embeds the code, for a QR code).
+struct LoginStartReply {
+  std::string login_id;  // pass to login_wait
+  std::string profile;
+  std::string method;    // "browser" or "device"
+  std::string url;
+  std::string verification_uri;
+  std::string verification_uri_complete;
+  std::string user_code;
+  std::int64_t expires_in = 0;  // seconds the user has to finish
+};
+struct LoginStart {
+  static constexpr std::string_view kOp = "login_start";
+  using Reply = LoginStartReply;
+  std::string profile;
+  bool device = false;
+};
+
+struct LoginWaitReply {
+  std::string profile;
+  std::string user_email;
+  std::string expires_at;
+};
+// Waits until the login finishes (or fails or expires). May take minutes.
+struct LoginWait {
+  static constexpr std::string_view kOp = "login_wait";
+  using Reply = LoginWaitReply;
+  std::string login_id;
+};
+
 // ---- JSON conversion (one pair per struct) ---------------------------------------------------
 
 #define FLUXLOOP_PROTO_MESSAGE(T)             \
@@ -184,6 +216,10 @@ FLUXLOOP_PROTO_MESSAGE(RefreshReply)
 FLUXLOOP_PROTO_MESSAGE(AuthRefresh)
 FLUXLOOP_PROTO_MESSAGE(LogoutReply)
 FLUXLOOP_PROTO_MESSAGE(AuthLogout)
+FLUXLOOP_PROTO_MESSAGE(LoginStartReply)
+FLUXLOOP_PROTO_MESSAGE(LoginStart)
+FLUXLOOP_PROTO_MESSAGE(LoginWaitReply)
+FLUXLOOP_PROTO_MESSAGE(LoginWait)
 
 #undef FLUXLOOP_PROTO_MESSAGE
 

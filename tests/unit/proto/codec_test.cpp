@@ -44,6 +44,8 @@ TEST_CASE("every request type round-trips with its op name") {
   check(proto::AuthStatus{});
   check(proto::AuthRefresh{.profile = "p"});
   check(proto::AuthLogout{});
+  check(proto::LoginStart{.profile = "p", .device = true});
+  check(proto::LoginWait{.login_id = "x"});
 }
 
 TEST_CASE("replies carry the request id and typed errors") {
