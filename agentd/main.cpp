@@ -1,1 +1,270 @@
-int main() { return 0; }
+// fluxloop-agentd: parse the command line, open the socket, (maybe) detach, then serve until told to stop.
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agentd/app.hpp"
+#include "agentd/daemon/logging.hpp"
+#include "agentd/daemon/process.hpp"
+#include "agentd/server/listener.hpp"
+#include "agentd/server/server.hpp"
+#include "proto/paths.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr int kExitOk = 0;
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+constexpr std::chrono::seconds kExitGrace{10};  // after shutdown began, the longest we wait for the loop to drain
+
+constexpr const char* kUsage =
+    "Usage: fluxloop-agentd --foreground [--socket PATH]\n"
+    "       fluxloop-agentd --daemon [--socket PATH]\n"
+    "       fluxloop-agentd --version | --help\n"
+    "\n"
+    "The fluxloop agent: holds your credentials, refreshes tokens and serves them on a Unix socket.\n"
+    "\n"
+    "  --foreground   run attached to this terminal (and under systemd); logs go to stderr\n"
+    "  --daemon       detach; print shell lines that export FLUXLOOP_AGENT_SOCK (like ssh-agent -s);\n"
+    "                 logs go to $FLUXLOOP_HOME/agent.log\n"
+    "  --socket PATH  socket to serve (default: $FLUXLOOP_AGENT_SOCK, else\n"
+    "                 $XDG_RUNTIME_DIR/fluxloop/agent.sock, else /tmp/fluxloop-$UID/agent.sock)\n"
+    "  --version      print the version\n"
+    "  --help         print this help\n"
+    "\n"
+    "Under systemd socket activation (LISTEN_FDS) the agent serves the socket it was given.\n";
+
+enum class Mode { none, foreground, daemon };
+
+struct Options {
+  Mode mode = Mode::none;
+  std::string socket;
+};
+
+[[noreturn]] void usage_error(const std::string& message) {
+  std::fprintf(stderr, "fluxloop-agentd: %s\n\n%s", message.c_str(), kUsage);
+  std::exit(kExitUsage);
+}
+
+Options parse(int argc, char** argv) {
+  Options options;
+  auto set_mode = [&](Mode mode) {
+    if (options.mode != Mode::none && options.mode != mode) usage_error("--foreground and --daemon exclude each other");
+    options.mode = mode;
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      std::exit(kExitOk);
+    } else if (arg == "--version") {
+      std::printf("fluxloop-agentd %s\n", FLUXLOOP_VERSION);
+      std::exit(kExitOk);
+    } else if (arg == "--foreground") {
+      set_mode(Mode::foreground);
+    } else if (arg == "--daemon") {
+      set_mode(Mode::daemon);
+    } else if (arg == "--socket") {
+      if (i + 1 >= argc) usage_error("--socket needs a PATH");
+      options.socket = argv[++i];
+    } else if (arg.starts_with("--socket=")) {
+      options.socket = std::string(arg.substr(9));
+      if (options.socket.empty()) usage_error("--socket needs a PATH");
+    } else {
+      usage_error("unknown argument '" + std::string(arg) + "'");
+    }
+  }
+  if (options.mode == Mode::none) usage_error("choose --foreground or --daemon");
+  return options;
+}
+
+// Stops the io_context if it has not drained `kExitGrace` after shutdown began: a store call stuck in
+// a worker must not keep a stopping agent alive.
+class ExitWatchdog {
+ public:
+  void arm(asio::io_context& io) {
+    thread_ = std::thread([this, &io] {
+      std::unique_lock lock(mutex_);
+      if (!cv_.wait_for(lock, kExitGrace, [this] { return done_; })) {
+        expired_ = true;
+        io.stop();
+      }
+    });
+  }
+  // True when the watchdog had to stop the loop.
+  bool disarm() {
+    {
+      std::lock_guard lock(mutex_);
+      done_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+    return expired_;
+  }
+
+ private:
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  bool expired_ = false;
+};
+
+int serve(const Options& options, agentd::server::Listener& listener, agentd::daemon::StartupReport& report,
+          const sigset_t& startup_mask) {
+  // Created only now: after a --daemon fork, so no Asio state (epoll fd, threads) crosses fork().
+  asio::io_context io(1);
+  std::optional<agentd::server::Server> server;
+  std::function<void(std::string)> begin_shutdown;
+  const char* forced_store = std::getenv("FLUXLOOP_STORE");
+  agentd::App app(io.get_executor(),
+                  agentd::AppOptions{
+                      .home = proto::home_dir(),
+                      .socket_path = listener.path(),
+                      .forced_store = forced_store ? forced_store : "",
+                      // Posted, not called: the agent_stop request is answered before connections close.
+                      .request_stop = [&] { asio::post(io, [&] { begin_shutdown("agent_stop request"); }); },
+                      .connection_count = [&server] {
+                        return server ? static_cast<std::int64_t>(server->connection_count()) : 0;
+                      },
+                  });
+  server.emplace(io.get_executor(), listener.release_fd(), app);
+
+  int exit_code = kExitOk;
+  bool shutting_down = false;
+  bool drained = true;
+  ExitWatchdog watchdog;
+  asio::signal_set signals(io, SIGTERM, SIGINT);
+  // Under a terminal, a hang-up ends a foreground agent; a daemon has no terminal and ignores it.
+  if (options.mode == Mode::foreground) signals.add(SIGHUP);
+  const auto rethrow = [](std::exception_ptr e) {
+    if (e) std::rethrow_exception(e);
+  };
+
+  // Stop accepting, let replies in flight finish, stop the app's timers, remove our socket and lock.
+  begin_shutdown = [&](std::string reason) {
+    if (shutting_down) return;
+    shutting_down = true;
+    spdlog::info("shutting down: {}", reason);
+    watchdog.arm(io);
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          drained = co_await server->stop();
+          app.shutdown();
+          listener.remove();  // a systemd socket stays: systemd owns it
+          boost::system::error_code ignored;
+          signals.cancel(ignored);
+        },
+        rethrow);
+  };
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (!ec) begin_shutdown(std::string("received SIG") + ::sigabbrev_np(signo));
+  });
+  // The signal_set's handlers are installed: a stop signal that arrived since start-up is delivered now.
+  ::pthread_sigmask(SIG_SETMASK, &startup_mask, nullptr);
+
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto started = co_await app.start();
+        if (!started) {
+          spdlog::error("cannot start: {}", started.error().message);
+          report.failed(started.error().message);
+          exit_code = kExitError;
+          begin_shutdown("start-up failed");
+          co_return;
+        }
+        if (shutting_down) co_return;
+        server->start();
+        spdlog::info("fluxloop-agentd {} serving {} (pid {}{})", FLUXLOOP_VERSION, listener.path(), ::getpid(),
+                     listener.owner() == agentd::server::SocketOwner::systemd ? ", socket from systemd" : "");
+        report.ready();
+      },
+      rethrow);
+
+  try {
+    io.run();
+  } catch (const std::exception& e) {
+    spdlog::critical("agent failed: {}", e.what());
+    report.failed(e.what());
+    listener.remove();
+    std::fflush(nullptr);
+    ::_exit(kExitError);  // coroutine frames may still refer to what we would destroy
+  }
+  if (watchdog.disarm() || !drained) {
+    spdlog::warn("exiting with requests still pending");
+    listener.remove();
+    std::fflush(nullptr);
+    ::_exit(exit_code);
+  }
+  spdlog::info("stopped");
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // First of all: nothing this process will ever hold may end up in a core file.
+  const auto hardened = agentd::daemon::disable_core_dumps();
+  const Options options = parse(argc, argv);
+  agentd::daemon::setup_logging();
+  if (!hardened) spdlog::warn("{}", hardened.error().message);
+  ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-reply is an error value, not a death
+  if (options.mode == Mode::daemon) ::signal(SIGHUP, SIG_IGN);
+  // Stop signals wait (blocked, pending) until the signal_set handles them: the socket is live long
+  // before the io_context exists, and a SIGTERM in between must still mean a clean shutdown that
+  // removes the socket, not death by the default action.
+  sigset_t stop_signals, startup_mask;
+  sigemptyset(&stop_signals);
+  for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signo);
+  ::pthread_sigmask(SIG_BLOCK, &stop_signals, &startup_mask);
+
+  const std::string requested = options.socket.empty() ? proto::default_socket_path() : options.socket;
+  // The listener comes first, even for --daemon: its errors reach the terminal, and the socket is live
+  // before the parent prints where it is.
+  auto listener = agentd::server::Listener::open(requested);
+  if (!listener) {
+    spdlog::error("{}", listener.error().message);
+    return kExitError;
+  }
+
+  agentd::daemon::StartupReport report;
+  if (options.mode == Mode::daemon) {
+    std::string log_path;
+    auto log = agentd::daemon::open_daemon_log(proto::home_dir(), log_path);
+    if (!log) {
+      spdlog::error("{}", log.error().message);
+      return kExitError;
+    }
+    try {
+      report = agentd::daemon::daemonize(listener->path(), std::move(*log), log_path);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot detach: {}", e.what());
+      return kExitError;
+    }
+    listener->record_pid();  // the lock file names the process that will hold it
+  }
+  return serve(options, *listener, report, startup_mask);
+}

@@ -1,0 +1,105 @@
+// The systemd user units as installed, and the real agent started through socket activation.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "proto/codec.hpp"
+#include "tests/support/agent_fixture.hpp"
+// Header-only raw-socket helpers shared with the server's unit tests.
+#include "tests/unit/agentd/server/socket_helpers.hpp"
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// The build tree: the agent binary lives in <build>/agentd/.
+fs::path build_dir() { return fs::path(testsupport::kAgentd).parent_path().parent_path(); }
+
+const char* kSocketActivate = "/usr/bin/systemd-socket-activate";
+const char* kAnalyze = "/usr/bin/systemd-analyze";
+
+}  // namespace
+
+TEST_CASE("systemd: the installed user units pass systemd-analyze verify") {
+  REQUIRE_MESSAGE(fs::exists(kAnalyze), "systemd-analyze is missing: apt-get install systemd");
+  testsupport::TempDir tmp;
+  const std::string prefix = tmp.path() + "/prefix";
+  auto install = testsupport::run({"/usr/bin/cmake", "--install", build_dir().string(), "--prefix", prefix},
+                                  testsupport::base_env(tmp.path()), {}, 120s);
+  REQUIRE_MESSAGE(install.exit_code == 0, (install.out + install.err));
+
+  const std::string units = prefix + "/lib/systemd/user";
+  const std::string socket_unit = units + "/fluxloop-agentd.socket";
+  const std::string service_unit = units + "/fluxloop-agentd.service";
+  REQUIRE(fs::exists(socket_unit));
+  REQUIRE(fs::exists(service_unit));
+  const std::string service = testsupport::read_file(service_unit);
+  CHECK(contains(service, "ExecStart=" + prefix + "/bin/fluxloop-agentd --foreground\n"));
+  CHECK(contains(service, "LimitCORE=0"));
+  CHECK(contains(service, "Requires=fluxloop-agentd.socket"));
+  const std::string socket = testsupport::read_file(socket_unit);
+  CHECK(contains(socket, "ListenStream=%t/fluxloop/agent.sock"));
+  CHECK(contains(socket, "SocketMode=0600"));
+  CHECK(contains(socket, "DirectoryMode=0700"));
+
+  const std::string runtime = tmp.path() + "/runtime";
+  fs::create_directories(runtime);
+  fs::permissions(runtime, fs::perms::owner_all, fs::perm_options::replace);
+  auto verify = testsupport::run({kAnalyze, "verify", "--user", socket_unit, service_unit},
+                                 testsupport::base_env(tmp.path(), {{"XDG_RUNTIME_DIR", runtime}}), {}, 60s);
+  CHECK_MESSAGE(verify.exit_code == 0, (verify.out + verify.err));
+  CHECK_MESSAGE(verify.err.empty(), verify.err);  // no warnings either
+}
+
+TEST_CASE("systemd: socket activation hands the agent its socket") {
+  REQUIRE_MESSAGE(fs::exists(kSocketActivate), "systemd-socket-activate is missing: apt-get install systemd");
+  testsupport::AgentFixture f;
+  // systemd creates the directory (DirectoryMode=0700) before binding; systemd-socket-activate does not.
+  const std::string dir = fs::path(f.socket()).parent_path().string();
+  fs::create_directories(dir);
+  fs::permissions(dir, fs::perms::owner_all, fs::perm_options::replace);
+  testsupport::Process agent({kSocketActivate, "-l", f.socket(), "--fdname=agent", testsupport::kAgentd, "--foreground"},
+                             f.env(), f.dir() + "/activated.log");
+  REQUIRE(testsupport::eventually([&] { return testsupport::socket_accepts(f.socket()); }, 10s));
+
+  auto fd = servertest::connect_to(f.socket());
+  REQUIRE(fd);
+  REQUIRE(servertest::send_all(fd.get(), proto::encode_request(1, proto::AgentStatus{})));
+  auto body = servertest::recv_frame(fd.get(), 20s);
+  REQUIRE_MESSAGE(body, testsupport::read_file(f.dir() + "/activated.log"));
+  auto status = proto::decode_reply<proto::AgentStatusReply>(*body, 1);
+  REQUIRE_MESSAGE(status.ok(), status.error().message);
+  CHECK(status->pid == agent.pid());  // systemd-socket-activate execs the agent in place
+  CHECK(status->socket == f.socket());
+
+  // The real client, over the activated socket.
+  auto client = f.client({"agent", "status"});
+  CHECK_MESSAGE(client.exit_code == 0, client.err);
+
+  const std::string log = testsupport::read_file(f.dir() + "/activated.log");
+  CHECK(contains(log, "socket from systemd"));
+  CHECK_FALSE(fs::exists(f.socket() + ".lock"));  // systemd serialises; no lock of ours
+
+  // Shutdown leaves the socket to systemd, which owns it.
+  agent.signal(SIGTERM);
+  CHECK(agent.wait(20s) == 0);
+  CHECK(fs::exists(f.socket()));
+}
+
+TEST_CASE("systemd: without LISTEN_FDS for our pid the agent creates its own socket") {
+  // LISTEN_PID naming another process: sd_listen_fds must ignore the variables (they were not for us).
+  testsupport::AgentFixture f({{"LISTEN_FDS", "1"}, {"LISTEN_PID", "1"}, {"LISTEN_FDNAMES", "agent"}});
+  f.start();
+  CHECK_FALSE(contains(f.log(), "socket from systemd"));
+  CHECK(fs::exists(f.socket() + ".lock"));
+  CHECK(f.stop() == 0);
+  CHECK_FALSE(fs::exists(f.socket()));
+}
