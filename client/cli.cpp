@@ -1,7 +1,10 @@
 #include "client/cli.hpp"
 
+#include <array>
 #include <functional>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -21,14 +24,33 @@ constexpr const char* kFooter =
 
 using Action = std::function<int()>;
 
+// Everything a parse fills in: the App, the chosen action, and each command's options.
+struct Tree {
+  explicit Tree(App& a) : app(a) {}
+  App& app;
+  Action action;
+  AuthImportOptions auth_import;
+  AuthTokenOptions auth_token;
+  AuthStatusOptions auth_status;
+  ProfileAddOptions profile_add;
+  ProfileListOptions profile_list;
+  ProfileRemoveOptions profile_remove;
+  ConfigSetOptions config_set;
+  AgentStatusOptions agent_status;
+};
+
 // Registers `body` as the action run when `command` is the one parsed.
-void on_run(CLI::App* command, Action& slot, Action body) {
-  command->callback([&slot, body = std::move(body)] { slot = body; });
+void on_run(CLI::App* command, Tree& t, Action body) {
+  command->callback([&t, body = std::move(body)] { t.action = body; });
 }
 
 void add_profile_option(CLI::App* command, std::string& target) {
   command->add_option("--profile", target, "Profile to use (default: FLUXLOOP_PROFILE, else the configured default)")
       ->option_text("P");
+}
+
+void add_json_flag(CLI::App* command, bool& target) {
+  command->add_flag("--json", target, "One JSON document on stdout");
 }
 
 // Accepts what parse_seconds accepts; anything else is a usage error (exit 2).
@@ -38,6 +60,118 @@ CLI::Validator seconds_validator() {
         return parse_seconds(value) ? std::string() : "expected seconds (300) or a duration (90s, 5m, 8h, 7d), got '" + value + "'";
       },
       "SECONDS", "seconds");
+}
+
+// ---- one builder per command: adding a command is one function and one table row ----
+
+void build_auth_import(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("import", "Import a credentials file into the agent (the agent reads it)");
+  c->add_option("FILE", t.auth_import.file, "Credentials file (either shape in docs/cli.md)")->required();
+  add_profile_option(c, t.auth_import.profile);
+  on_run(c, t, [&t] { return auth_import(t.app, t.auth_import); });
+}
+
+void build_auth_token(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("token", "Print an access token (alone, newline-terminated) on stdout");
+  add_profile_option(c, t.auth_token.profile);
+  c->add_option("--min-valid", t.auth_token.min_valid, "Refresh first unless the token stays valid this long")
+      ->check(seconds_validator())
+      ->option_text("SECONDS");
+  c->add_option("--api-key", t.auth_token.api_key,
+                "Print this API key instead (flx_api_… or flx_sa_…); prefer FLUXLOOP_API_KEY: argv is visible in ps")
+      ->option_text("KEY");
+  on_run(c, t, [&t] { return auth_token(t.app, t.auth_token); });
+}
+
+void build_auth_status(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("status", "Show profiles, token state and expiry (secrets masked)");
+  add_profile_option(c, t.auth_status.profile);
+  add_json_flag(c, t.auth_status.json);
+  on_run(c, t, [&t] { return auth_status(t.app, t.auth_status); });
+}
+
+void build_profile_add(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("add", "Add a profile");
+  ProfileAddOptions& o = t.profile_add;
+  c->add_option("NAME", o.name, "Profile name")->required();
+  c->add_option("--issuer", o.issuer, "OAuth issuer (https URL)")->required()->option_text("URL");
+  c->add_option("--client-id", o.client_id, "OAuth public client id")->required()->option_text("ID");
+  c->add_option("--api-endpoint", o.api_endpoint, "FluxLoop API base URL (https)")->option_text("URL");
+  c->add_option("--scope", o.scopes, "Scope to request; repeat for several")->allow_extra_args(false)->option_text("S");
+  on_run(c, t, [&t] { return profile_add(t.app, t.profile_add); });
+}
+
+void build_profile_list(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("list", "List profiles (* marks the default)");
+  add_json_flag(c, t.profile_list.json);
+  on_run(c, t, [&t] { return profile_list(t.app, t.profile_list); });
+}
+
+void build_profile_remove(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("remove", "Remove a profile and forget its credentials");
+  c->add_option("NAME", t.profile_remove.name, "Profile name")->required();
+  on_run(c, t, [&t] { return profile_remove(t.app, t.profile_remove); });
+}
+
+void build_config_set(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile");
+  c->add_option("KEY", t.config_set.key, "Setting: profile")->required()->check(CLI::IsMember(kConfigKeys));
+  c->add_option("VALUE", t.config_set.value, "New value")->required();
+  on_run(c, t, [&t] { return config_set(t.app, t.config_set); });
+}
+
+void build_agent_status(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("status", "Show the running agent (starts one if none runs)");
+  add_json_flag(c, t.agent_status.json);
+  on_run(c, t, [&t] { return agent_status(t.app, t.agent_status); });
+}
+
+void build_agent_stop(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("stop", "Stop the running agent");
+  on_run(c, t, [&t] { return agent_stop(t.app); });
+}
+
+struct Leaf {
+  std::string_view name;
+  void (*build)(CLI::App& group, Tree& t);
+};
+struct Group {
+  std::string_view name;
+  std::string_view description;
+  std::span<const Leaf> leaves;
+};
+
+constexpr std::array kAuth{Leaf{"import", build_auth_import}, Leaf{"token", build_auth_token},
+                           Leaf{"status", build_auth_status}};
+constexpr std::array kProfile{Leaf{"add", build_profile_add}, Leaf{"list", build_profile_list},
+                              Leaf{"remove", build_profile_remove}};
+constexpr std::array kConfig{Leaf{"set", build_config_set}};
+constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop}};
+constexpr std::array kGroups{
+    Group{"auth", "Import credentials, print tokens, show their state", kAuth},
+    Group{"profile", "Add, list and remove profiles", kProfile},
+    Group{"config", "Agent settings", kConfig},
+    Group{"agent", "The agent process", kAgent},
+};
+
+// Builds only the part of the tree that argv can reach: `fluxloop auth token` builds the root, the
+// `auth` group and the `token` command, not the other dozen. A short-lived client pays for every
+// object it builds before parsing; help and error paths see whole levels, so their output is complete.
+void build(CLI::App& root, Tree& t, int argc, char** argv) {
+  const std::string_view first = argc > 1 ? argv[1] : "";
+  const std::string_view second = argc > 2 ? argv[2] : "";
+  bool first_is_group = false;
+  for (const Group& g : kGroups) first_is_group |= g.name == first;
+  for (const Group& g : kGroups) {
+    if (first_is_group && g.name != first) continue;
+    CLI::App* group = root.add_subcommand(std::string(g.name), std::string(g.description))->require_subcommand(1);
+    if (!first_is_group) continue;  // root help and errors list groups only
+    bool second_is_leaf = false;
+    for (const Leaf& leaf : g.leaves) second_is_leaf |= leaf.name == second;
+    for (const Leaf& leaf : g.leaves) {
+      if (!second_is_leaf || leaf.name == second) leaf.build(*group, t);
+    }
+  }
 }
 
 // The deepest command the user reached.
@@ -51,93 +185,36 @@ const CLI::App* deepest(const CLI::App& root) {
 std::string command_path(const CLI::App& root) {
   std::string path = root.get_name();
   const CLI::App* at = &root;
-  for (;;) {
-    auto selected = at->get_subcommands();
-    if (selected.empty()) break;
-    at = selected.front();
+  while (!at->get_subcommands().empty()) {
+    at = at->get_subcommands().front();
     path += " " + at->get_name();
   }
   return path;
+}
+
+// CLI11's message, reworded where it is unhelpful.
+std::string usage_message(const CLI::ParseError& e, const CLI::App& root) {
+  const CLI::App* reached = deepest(root);
+  const auto all = reached->get_subcommands(std::function<bool(const CLI::App*)>());
+  if (all.empty()) return e.what();
+  // CLI11 reports an unknown command as "A subcommand is required"; name the word instead.
+  if (auto rest = reached->remaining(); !rest.empty()) return "unknown command '" + rest.front() + "'";
+  std::string what = "missing command: choose one of";
+  for (const CLI::App* sub : all) what += " " + sub->get_name();
+  return what;
 }
 
 }  // namespace
 
 int run_cli(int argc, char** argv) {
   App app(Environment::from_process());
-  Action action;
+  Tree tree(app);
 
   CLI::App root{"fluxloop: the client of fluxloop-agentd, which holds your FluxLoop credentials", "fluxloop"};
   root.set_version_flag("--version", std::string("fluxloop ") + FLUXLOOP_VERSION, "Print the version and exit");
   root.require_subcommand(1);
   root.get_formatter()->column_width(34);
-
-  // ---- auth ----
-  CLI::App* auth = root.add_subcommand("auth", "Log in, import credentials, print tokens")->require_subcommand(1);
-
-  AuthImportOptions import_options;
-  CLI::App* import = auth->add_subcommand("import", "Import a credentials file into the agent (the agent reads it)");
-  import->add_option("FILE", import_options.file, "Credentials file (either shape in docs/cli.md)")->required();
-  add_profile_option(import, import_options.profile);
-  on_run(import, action, [&] { return auth_import(app, import_options); });
-
-  AuthTokenOptions token_options;
-  CLI::App* token = auth->add_subcommand("token", "Print an access token (alone, newline-terminated) on stdout");
-  add_profile_option(token, token_options.profile);
-  token->add_option("--min-valid", token_options.min_valid, "Refresh first unless the token stays valid this long")
-      ->check(seconds_validator())
-      ->option_text("SECONDS");
-  token->add_option("--api-key", token_options.api_key,
-                    "Print this API key instead (flx_api_… or flx_sa_…); prefer FLUXLOOP_API_KEY: argv is visible in ps")
-      ->option_text("KEY");
-  on_run(token, action, [&] { return auth_token(app, token_options); });
-
-  AuthStatusOptions status_options;
-  CLI::App* status = auth->add_subcommand("status", "Show profiles, token state and expiry (secrets masked)");
-  add_profile_option(status, status_options.profile);
-  status->add_flag("--json", status_options.json, "One JSON document on stdout");
-  on_run(status, action, [&] { return auth_status(app, status_options); });
-
-  // ---- profile ----
-  CLI::App* profile = root.add_subcommand("profile", "Add, list and remove profiles")->require_subcommand(1);
-
-  ProfileAddOptions add_options;
-  CLI::App* add = profile->add_subcommand("add", "Add a profile");
-  add->add_option("NAME", add_options.name, "Profile name")->required();
-  add->add_option("--issuer", add_options.issuer, "OAuth issuer (https URL)")->required()->option_text("URL");
-  add->add_option("--client-id", add_options.client_id, "OAuth public client id")->required()->option_text("ID");
-  add->add_option("--api-endpoint", add_options.api_endpoint, "FluxLoop API base URL (https)")->option_text("URL");
-  add->add_option("--scope", add_options.scopes, "Scope to request; repeat for several")
-      ->allow_extra_args(false)
-      ->option_text("S");
-  on_run(add, action, [&] { return profile_add(app, add_options); });
-
-  ProfileListOptions list_options;
-  CLI::App* list = profile->add_subcommand("list", "List profiles (* marks the default)");
-  list->add_flag("--json", list_options.json, "One JSON document on stdout");
-  on_run(list, action, [&] { return profile_list(app, list_options); });
-
-  ProfileRemoveOptions remove_options;
-  CLI::App* remove = profile->add_subcommand("remove", "Remove a profile and forget its credentials");
-  remove->add_option("NAME", remove_options.name, "Profile name")->required();
-  on_run(remove, action, [&] { return profile_remove(app, remove_options); });
-
-  // ---- config ----
-  CLI::App* config = root.add_subcommand("config", "Agent settings")->require_subcommand(1);
-  ConfigSetOptions set_options;
-  CLI::App* set = config->add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile");
-  set->add_option("KEY", set_options.key, "Setting: profile")->required()->check(CLI::IsMember(kConfigKeys));
-  set->add_option("VALUE", set_options.value, "New value")->required();
-  on_run(set, action, [&] { return config_set(app, set_options); });
-
-  // ---- agent ----
-  CLI::App* agent = root.add_subcommand("agent", "The agent process")->require_subcommand(1);
-  AgentStatusOptions agent_status_options;
-  CLI::App* agent_status_cmd = agent->add_subcommand("status", "Show the running agent (starts one if none runs)");
-  agent_status_cmd->add_flag("--json", agent_status_options.json, "One JSON document on stdout");
-  on_run(agent_status_cmd, action, [&] { return agent_status(app, agent_status_options); });
-  CLI::App* stop = agent->add_subcommand("stop", "Stop the running agent");
-  on_run(stop, action, [&] { return agent_stop(app); });
-
+  build(root, tree, argc, argv);
   root.footer(kFooter);  // set last: subcommands would inherit it
 
   try {
@@ -147,24 +224,14 @@ int run_cli(int argc, char** argv) {
       root.exit(e);  // --help / --version: requested output, on stdout
       return finish_output() ? kExitOk : kExitError;
     }
-    std::string what = e.what();
-    const CLI::App* reached = deepest(root);
-    // CLI11 reports an unknown command as "A subcommand is required"; name the word instead.
-    const bool has_commands = !reached->get_subcommands(std::function<bool(const CLI::App*)>()).empty();
-    if (auto rest = reached->remaining(); has_commands && !rest.empty()) {
-      what = "unknown command '" + rest.front() + "'";
-    } else if (has_commands && reached->get_subcommands().empty()) {
-      what = "missing command: choose one of";
-      for (const CLI::App* sub : reached->get_subcommands(std::function<bool(const CLI::App*)>())) what += " " + sub->get_name();
-    }
-    note(what + "\nfluxloop: run `" + command_path(root) + " --help` for usage");
+    note(usage_message(e, root) + "\nfluxloop: run `" + command_path(root) + " --help` for usage");
     return kExitUsage;
   }
-  if (!action) {
+  if (!tree.action) {
     note("no command given; run `" + command_path(root) + " --help` for usage");
     return kExitUsage;
   }
-  const int code = action();
+  const int code = tree.action();
   if (!finish_output() && code == kExitOk) return kExitError;
   return code;
 }
