@@ -41,6 +41,9 @@ struct CredentialsFile {
 proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile);
 // The multi-profile shape, which the file store writes.
 std::string serialize_credentials(const CredentialsFile& file);
+// One profile as a compact single-profile object (the first shape): what a keyring item holds.
+// parse_credentials(serialize_profile(c), name) gives c back under `name`.
+std::string serialize_profile(const Credentials& credentials);
 
 // Overwrites a string's bytes before it is freed (explicit_bzero: not optimised away).
 void wipe(std::string& secret) noexcept;

@@ -1,0 +1,176 @@
+#include "agentd/store/credentials.hpp"
+
+#include <string.h>  // explicit_bzero
+
+#include <array>
+#include <utility>
+
+#include <nlohmann/json.hpp>
+
+namespace agentd::store {
+namespace {
+
+using nlohmann::json;
+
+// Profile names are echoed in errors; a hostile file must not smuggle terminal escapes or megabytes.
+constexpr std::size_t kMaxNameInMessage = 64;
+
+struct Field {
+  std::string_view key;
+  std::string Credentials::*member;
+};
+
+constexpr std::array kFields{
+    Field{"access_token", &Credentials::access_token},   Field{"refresh_token", &Credentials::refresh_token},
+    Field{"expires_at", &Credentials::expires_at},       Field{"user_email", &Credentials::user_email},
+    Field{"api_endpoint", &Credentials::api_endpoint},   Field{"issuer", &Credentials::issuer},
+    Field{"token_endpoint", &Credentials::token_endpoint}, Field{"client_id", &Credentials::client_id},
+};
+
+std::string printable(std::string_view name) {
+  std::string out;
+  for (char c : name.substr(0, kMaxNameInMessage)) {
+    out += (c >= 0x20 && c < 0x7f) ? c : '?';
+  }
+  if (name.size() > kMaxNameInMessage) out += "…";
+  return out;
+}
+
+// The JSON type of a value, never the value itself: the file may hold secrets.
+std::string_view type_name(const json& value) {
+  switch (value.type()) {
+    case json::value_t::null: return "null";
+    case json::value_t::object: return "an object";
+    case json::value_t::array: return "an array";
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned:
+    case json::value_t::number_float: return "a number";
+    default: return "an unsupported value";
+  }
+}
+
+proto::Error invalid(std::string message) {
+  return proto::Error{proto::ErrorCode::invalid_argument, "credentials: " + std::move(message)};
+}
+
+std::string where(const std::string* profile) {
+  return profile ? "profile \"" + printable(*profile) + "\": " : std::string();
+}
+
+// Reads the known string fields of one profile object. null counts as absent; unknown keys are ignored.
+proto::Result<Credentials> read_profile(const json& object, const std::string* profile) {
+  if (!object.is_object()) {
+    return invalid(where(profile) + "must be an object, not " + std::string(type_name(object)));
+  }
+  Credentials out;
+  for (const auto& field : kFields) {
+    auto it = object.find(field.key);
+    if (it == object.end() || it->is_null()) continue;
+    if (!it->is_string()) {
+      return invalid(where(profile) + "\"" + std::string(field.key) + "\" must be a string, not " +
+                     std::string(type_name(*it)));
+    }
+    out.*field.member = it->get_ref<const std::string&>();
+  }
+  return out;
+}
+
+// Overwrites every string of a parsed document: the tree holds copies of the tokens.
+void wipe_tree(json& value) noexcept {
+  if (value.is_string()) {
+    wipe(value.get_ref<std::string&>());
+  } else if (value.is_structured()) {
+    for (auto& child : value) wipe_tree(child);
+  }
+}
+
+// Wipes the document's strings when it goes out of scope, whichever way the function leaves.
+struct TreeWiper {
+  json& tree;
+  ~TreeWiper() { wipe_tree(tree); }
+};
+
+json profile_json(const Credentials& credentials) {
+  json object = json::object();
+  for (const auto& field : kFields) {
+    const std::string& value = credentials.*field.member;
+    if (!value.empty()) object[std::string(field.key)] = value;
+  }
+  return object;
+}
+
+std::string dump(json& document, int indent) {
+  TreeWiper wiper{document};
+  // Replacing invalid UTF-8 instead of throwing: serializing must not fail on odd server data.
+  return document.dump(indent, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+Credentials::~Credentials() {
+  wipe(access_token);
+  wipe(refresh_token);
+}
+
+void wipe(std::string& secret) noexcept {
+  // The whole capacity: bytes past size() may still hold an older, longer value.
+  secret.resize(secret.capacity());
+  explicit_bzero(secret.data(), secret.size());
+  secret.clear();
+}
+
+proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile) {
+  json document;
+  try {
+    document = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() quotes the bytes around the error, which may be part of a token: report the offset only.
+    return invalid("not valid JSON (error at byte " + std::to_string(e.byte) + ")");
+  } catch (const std::exception&) {
+    return invalid("not valid JSON");
+  }
+  TreeWiper wiper{document};
+  if (!document.is_object()) return invalid("the top level must be an object, not " + std::string(type_name(document)));
+
+  CredentialsFile out;
+  auto profiles = document.find("profiles");
+  if (profiles == document.end()) {
+    // Shape one: a single profile's fields at the top level.
+    auto credentials = read_profile(document, nullptr);
+    if (!credentials) return std::move(credentials).error();
+    out.profiles.emplace(single_profile, std::move(credentials).value());
+    return out;
+  }
+
+  // Shape two: {"default_profile": …, "profiles": {name: {…}}}.
+  if (!profiles->is_object()) return invalid("\"profiles\" must be an object, not " + std::string(type_name(*profiles)));
+  if (auto def = document.find("default_profile"); def != document.end() && !def->is_null()) {
+    if (!def->is_string()) return invalid("\"default_profile\" must be a string, not " + std::string(type_name(*def)));
+    out.default_profile = def->get_ref<const std::string&>();
+  }
+  for (const auto& [name, object] : profiles->items()) {
+    if (name.empty()) return invalid("a profile name is empty");
+    auto credentials = read_profile(object, &name);
+    if (!credentials) return std::move(credentials).error();
+    out.profiles.emplace(name, std::move(credentials).value());
+  }
+  return out;
+}
+
+std::string serialize_credentials(const CredentialsFile& file) {
+  json document = json::object();
+  if (!file.default_profile.empty()) document["default_profile"] = file.default_profile;
+  json profiles = json::object();
+  for (const auto& [name, credentials] : file.profiles) profiles[name] = profile_json(credentials);
+  document["profiles"] = std::move(profiles);
+  return dump(document, 2) + "\n";
+}
+
+std::string serialize_profile(const Credentials& credentials) {
+  json document = profile_json(credentials);
+  return dump(document, -1);
+}
+
+}  // namespace agentd::store
