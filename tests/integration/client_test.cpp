@@ -328,6 +328,28 @@ TEST_CASE("client: autostart starts an agent without the client's secrets in its
   check_no_secret(testsupport::read_file(f.home() + "/agent.log"), token, "the agent log");
 }
 
+TEST_CASE("client: clients racing to autostart all reach one agent") {
+  AgentFixture f({{"FLUXLOOP_NO_AUTOSTART", ""}});
+  const Env client_env{{"PATH", dirname_of(testsupport::kAgentd) + ":/usr/local/bin:/usr/bin:/bin"}};
+  constexpr int kClients = 6;
+  std::vector<RunResult> results(kClients);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kClients; ++i) {
+    threads.emplace_back([&, i] { results[i] = f.client({"agent", "status", "--json"}, {}, client_env); });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<pid_t> pids;
+  for (const auto& r : results) {
+    CHECK_MESSAGE(r.exit_code == 0, r.err);
+    if (r.exit_code == 0) pids.push_back(nlohmann::json::parse(r.out)["pid"].get<pid_t>());
+  }
+  REQUIRE_FALSE(pids.empty());
+  AgentReaper reaper{pids.front()};
+  for (pid_t pid : pids) CHECK(pid == pids.front());
+  CHECK(f.client({"agent", "stop"}, {}, client_env).exit_code == 0);
+  CHECK(testsupport::eventually([&] { return process_gone(reaper.pid); }, std::chrono::seconds(10)));
+}
+
 TEST_CASE("client: concurrent clients all get the token") {
   AgentFixture f;
   f.start();
