@@ -33,6 +33,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kAcceptBackoff{100};  // after accept fails (EMFILE): do not spin
 constexpr int kRejectLogsPerWindow = 20;                  // foreign-peer warnings per window, then one summary
 constexpr std::chrono::seconds kRejectLogWindow{60};
+constexpr std::size_t kKeptBuffer = 4096;                 // request buffer an idle connection may keep
 constexpr std::uint64_t kNoRequestId = 0;                 // errors the server sends before any request parsed
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
@@ -239,6 +240,8 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
       s->arm(limits.write_timeout);
       auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
       if (ec4) break;
+      // An idle connection keeps a small buffer, not the largest frame it ever sent.
+      if (body.capacity() > kKeptBuffer) std::string().swap(body);
     }
   } catch (const std::exception& e) {
     spdlog::error("connection from pid {} failed: {}; closing it", s->peer.pid, e.what());
