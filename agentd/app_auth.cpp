@@ -73,6 +73,7 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
   proto::AuthStatusReply reply;
   reply.default_profile = resolve("");
   reply.store = std::string(store->kind());
+  reply.store_problem = store_problem;
   std::set<std::string> names;
   if (!request.profile.empty()) {
     names.insert(request.profile);

@@ -163,12 +163,14 @@ void read(Reader& in, ProfileStatus& m) {
 void write(nlohmann::json& out, const AuthStatusReply& m) {
   put(out, "default_profile", m.default_profile);
   put(out, "store", m.store);
+  put(out, "store_problem", m.store_problem);
   auto& list = out["profiles"] = nlohmann::json::array();
   for (const auto& p : m.profiles) write(list.emplace_back(nlohmann::json::object()), p);
 }
 void read(Reader& in, AuthStatusReply& m) {
   in.optional("default_profile", m.default_profile);
   in.optional("store", m.store);
+  in.optional("store_problem", m.store_problem);
   in.optional_objects("profiles", [&](Reader& r) { read(r, m.profiles.emplace_back()); });
 }
 

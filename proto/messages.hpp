@@ -126,6 +126,7 @@ struct ProfileStatus {
 struct AuthStatusReply {
   std::string default_profile;
   std::string store;
+  std::string store_problem;  // why the store could not be read (corrupt file, locked keyring), if so
   std::vector<ProfileStatus> profiles;
 };
 struct AuthStatus {
