@@ -1,41 +1,59 @@
 #!/usr/bin/env bash
-# The main job: install, build, start a real agent in a private demo home, import a sample
-# credentials file, and show what the agent holds. Leaves the agent running and prints how to use it.
+# The main job: install, build, and run a real agent against the FluxLoop platform emulator on
+# loopback (real TLS with a test CA). It logs in (device flow, auto-approved by the emulator),
+# imports a sample credentials file into a second profile, and shows what the agent holds.
+# The agent and emulator keep running; the script prints how to use and stop them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" "$root/build"
 bin="$root/build"
+fluxloop="$bin/client/fluxloop"
 demo="${FLUXLOOP_DEMO_DIR:-/tmp/fluxloop-demo}"
 mkdir -p "$demo" && chmod 700 "$demo"
 export FLUXLOOP_HOME="$demo/home" FLUXLOOP_AGENT_SOCK="$demo/run/agent.sock"
-export FLUXLOOP_STORE="${FLUXLOOP_STORE:-file}"
-fluxloop="$bin/client/fluxloop"
+export FLUXLOOP_STORE="${FLUXLOOP_STORE:-file}" FLUXLOOP_CA_BUNDLE="$demo/pki/ca.pem"
 
+# Stop what an earlier run left behind.
 "$fluxloop" agent stop 2>/dev/null || true
+[ -f "$demo/platform.pid" ] && kill "$(cat "$demo/platform.pid")" 2>/dev/null || true
+rm -rf "$demo/home" "$demo/port"
+
+# The platform emulator: HTTPS on 127.0.0.1 with a throw-away CA.
+"$root/tests/platform/make-test-ca.sh" "$demo/pki" >/dev/null
+"$bin/tests/platform/fluxloop-platform" --cert "$demo/pki/server.pem" --key "$demo/pki/server-key.pem" \
+  --port 0 --port-file "$demo/port" --user-email demo@example.com --quiet >"$demo/platform.log" 2>&1 &
+echo $! >"$demo/platform.pid"
+for _ in $(seq 100); do [ -s "$demo/port" ] && break; sleep 0.05; done
+issuer="https://127.0.0.1:$(cat "$demo/port")"
+
+# The agent, detached like `eval $(ssh-agent -s)`.
 eval "$("$bin/agentd/fluxloop-agentd" --daemon --socket "$FLUXLOOP_AGENT_SOCK")"
+
+run() { echo "+ fluxloop $*"; "$fluxloop" "$@"; }
+run profile add production --issuer "$issuer" --client-id fluxloop-cli --api-endpoint "$issuer"
+run auth login --device --no-browser
 
 # A sample credentials file in the contract's first shape, valid for an hour.
 sample="$demo/sample-credentials.json"
-expires=$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)
 umask 077
+rand() { head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n'; }
 cat >"$sample" <<JSON
-{"access_token": "flx_demo_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')",
- "refresh_token": "flx_refresh_$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')",
- "expires_at": "$expires", "user_email": "demo@example.com"}
+{"access_token": "flx_demo_$(rand)", "refresh_token": "flx_refresh_$(rand)",
+ "expires_at": "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)", "user_email": "sample@example.com"}
 JSON
+run auth import "$sample" --profile imported
+run auth status
+run agent status
+echo "+ fluxloop auth token | cut -c1-12"
+"$fluxloop" auth token | cut -c1-12
 
-echo "+ fluxloop auth import $sample --profile production"
-"$fluxloop" auth import "$sample" --profile production
-echo "+ fluxloop auth status"
-"$fluxloop" auth status
-echo "+ fluxloop agent status"
-"$fluxloop" agent status
-cat <<EOF
+cat <<MSG
 
-The agent is running. To use it from this shell:
+The agent (and the emulator at $issuer) are running. To use them from this shell:
   export FLUXLOOP_HOME=$FLUXLOOP_HOME FLUXLOOP_AGENT_SOCK=$FLUXLOOP_AGENT_SOCK
   export PATH=$bin/client:$bin/agentd:\$PATH
-  fluxloop auth token          # prints the access token
-  fluxloop agent stop
-EOF
+  fluxloop auth token                      # the access token of the default profile
+  fluxloop auth status
+  fluxloop agent stop; kill \$(cat $demo/platform.pid)
+MSG
