@@ -88,10 +88,11 @@ int auth_status(App& app, const AuthStatusOptions& options) {
     nlohmann::json document = nlohmann::json::object();
     proto::write(document, *reply);
     print_json(document);
-  } else if (reply->profiles.empty()) {
-    note("no profiles yet: import credentials with `fluxloop auth import FILE` or log in with `fluxloop auth login`");
   } else {
     print_value(render_auth_status(*reply));
+    if (reply->profiles.empty() && reply->store_problem.empty()) {
+      note("no profiles yet: import credentials with `fluxloop auth import FILE` or log in with `fluxloop auth login`");
+    }
   }
   // Asked about one profile that cannot produce a token: say so in the exit code too, so scripts
   // can run `fluxloop auth status --profile P || fluxloop auth login --profile P`.

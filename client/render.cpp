@@ -61,6 +61,8 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     out += "\n";
   }
   if (!reply.store.empty()) out += "store: " + reply.store + "\n";
+  // A corrupt file or a locked keyring: the one line that explains why profiles look empty.
+  if (!reply.store_problem.empty()) out += "store problem: " + reply.store_problem + "\n";
   return out;
 }
 

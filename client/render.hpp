@@ -8,7 +8,7 @@
 
 namespace client {
 
-// `auth status`: one block per profile, then the store in use.
+// `auth status`: one block per profile, then the store in use and its problem, if any.
 std::string render_auth_status(const proto::AuthStatusReply& reply);
 // `profile list`: an aligned table, default profile marked.
 std::string render_profile_list(const proto::ProfileListReply& reply);

@@ -21,6 +21,12 @@ TEST_CASE("auth status report: profiles, masked secrets as given, expiry, defaul
   CHECK(text.find("(expired 2m ago)") != std::string::npos);
   CHECK(text.find("staging\n") != std::string::npos);
   CHECK(text.find("store: file") != std::string::npos);
+  CHECK(text.find("store problem") == std::string::npos);
+
+  reply.profiles.clear();
+  reply.store_problem = "cannot parse /h/credentials.json: truncated";
+  const std::string broken = client::render_auth_status(reply);
+  CHECK(broken.find("store problem: cannot parse /h/credentials.json") != std::string::npos);
 }
 
 TEST_CASE("profile list and agent status reports") {
