@@ -72,7 +72,7 @@ void check_no_secret(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("keyring store: save, load, erase round trip with two profiles") {
+TEST_CASE("keyring store: save load erase round trip with two profiles") {
   KeyringStore store;
   CHECK(store.kind() == "keyring");
   auto empty = run_coro(store.load_all());
@@ -140,7 +140,7 @@ TEST_CASE("keyring store: select_store probes the Secret Service and picks the k
   }
 }
 
-TEST_CASE("keyring store: a locked keyring is a clear error at once, never 'no credentials'; unlocking restores") {
+TEST_CASE("keyring store: a locked keyring is a clear error at once and never an empty store and unlocking restores") {
   KeyringStore store;
   REQUIRE(run_coro(store.save("production", make(kAccess))).ok());
   lock_keyring();

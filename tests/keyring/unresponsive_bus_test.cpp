@@ -87,7 +87,7 @@ TEST_CASE("silent bus: a recorded keyring that does not answer is an error namin
   CHECK(chosen.error().message.find("FLUXLOOP_STORE=file") != std::string::npos);
 }
 
-TEST_CASE("silent bus: load_all times out at its deadline; later calls are refused at once") {
+TEST_CASE("silent bus: load_all times out at its deadline and later calls are refused at once") {
   SilentBus silent;
   storetest::ScopedEnv bus("DBUS_SESSION_BUS_ADDRESS", silent.address());
   const auto deadline = 1000ms;

@@ -45,7 +45,7 @@ bool eventually(F predicate, std::chrono::milliseconds limit = 5s) {
 
 }  // namespace
 
-TEST_CASE("blocking runner: a call that finishes returns its value, errors and all") {
+TEST_CASE("blocking runner: a call that finishes returns its value or its error") {
   BlockingRunner runner("the test service");
   auto value = run_coro(runner.run<int>([] { return proto::Result<int>(42); }, 2s));
   REQUIRE(value.ok());
@@ -69,7 +69,7 @@ TEST_CASE("blocking runner: a call that finishes returns its value, errors and a
   }
 }
 
-TEST_CASE("blocking runner: a throwing call is an internal error, and the runner goes on") {
+TEST_CASE("blocking runner: a throwing call is an internal error and the runner goes on") {
   BlockingRunner runner("the test service");
   auto thrown = run_coro(runner.run<int>([]() -> proto::Result<int> { throw std::runtime_error("boom"); }, 2s));
   REQUIRE_FALSE(thrown.ok());
@@ -77,7 +77,7 @@ TEST_CASE("blocking runner: a throwing call is an internal error, and the runner
   CHECK(run_coro(runner.run<int>([] { return proto::Result<int>(1); }, 2s)).ok());
 }
 
-TEST_CASE("blocking runner: a call past its deadline times out promptly; calls meanwhile are refused at once") {
+TEST_CASE("blocking runner: a call past its deadline times out promptly and calls meanwhile are refused at once") {
   BlockingRunner runner("the test service", proto::ErrorCode::store_error, "; try the file");
   Gate gate;
   auto late_finished = std::make_shared<std::atomic<bool>>(false);

@@ -39,7 +39,7 @@ TEST_CASE("credentials: the single-profile shape lands in the named profile") {
   CHECK(p.api_endpoint.empty());
 }
 
-TEST_CASE("credentials: the multi-profile shape, unknown fields ignored, null as absent") {
+TEST_CASE("credentials: the multi-profile shape with unknown fields ignored and null as absent") {
   auto text = std::string(R"({"default_profile": "production", "version": 7,
     "profiles": {"production": {"access_token": ")") + kAccess + R"(", "refresh_token": ")" + kRefresh +
               R"(", "expires_at": "2024-11-02T10:00:00Z", "api_endpoint": "https://api.fluxloop.ai",
@@ -62,7 +62,7 @@ TEST_CASE("credentials: the multi-profile shape, unknown fields ignored, null as
   CHECK_FALSE(parsed->profiles.contains("ignored"));
 }
 
-TEST_CASE("credentials: wrong types name the field and profile, never the values") {
+TEST_CASE("credentials: wrong types name the field and profile but never the values") {
   struct Case {
     std::string text;
     std::string expected;
@@ -88,7 +88,7 @@ TEST_CASE("credentials: wrong types name the field and profile, never the values
   }
 }
 
-TEST_CASE("credentials: invalid JSON reports a position, not the surrounding bytes") {
+TEST_CASE("credentials: invalid JSON reports a position and not the surrounding bytes") {
   const std::string inputs[] = {
       std::string(R"({"access_token": ")") + kAccess,                  // unterminated string
       std::string(R"({"access_token": )") + kAccess + "}",             // bare token
@@ -104,7 +104,7 @@ TEST_CASE("credentials: invalid JSON reports a position, not the surrounding byt
   }
 }
 
-TEST_CASE("credentials: serialize writes the second shape with only non-empty fields, and parses back") {
+TEST_CASE("credentials: serialize writes the second shape with only non-empty fields and parses back") {
   CredentialsFile file;
   file.default_profile = "production";
   Credentials prod;

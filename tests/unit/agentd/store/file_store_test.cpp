@@ -93,7 +93,7 @@ TEST_CASE("file store: a missing file is an empty store") {
   CHECK_FALSE(fs::exists(home.file()));
 }
 
-TEST_CASE("file store: save, load, erase round trip; mode 0600; other profiles kept; no temp files") {
+TEST_CASE("file store: save load erase round trip keeps mode 0600 and other profiles and leaves no temp files") {
   TempHome home;
   FileStore store(home.file());
   REQUIRE(run_coro(store.save("production", make(kAccess))).ok());
@@ -123,7 +123,7 @@ TEST_CASE("file store: save, load, erase round trip; mode 0600; other profiles k
   CHECK(entries(home.path) == 1);  // only credentials.json: every temp file was renamed away
 }
 
-TEST_CASE("file store: a seed file in either shape is read, and rewritten in the second shape keeping it all") {
+TEST_CASE("file store: a seed file in either shape is read and rewritten in the second shape keeping it all") {
   TempHome home;
   spit(home.file(), std::string(R"({"access_token": ")") + kAccess + R"(", "user_email": "u@example.com"})");
   FileStore store(home.file());

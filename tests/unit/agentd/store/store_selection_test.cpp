@@ -60,7 +60,7 @@ TEST_CASE("select_store: FLUXLOOP_STORE=file and a recorded file choose the file
   CHECK(recorded->detail == "recorded choice");
 }
 
-TEST_CASE("select_store: with no session bus the file is chosen at once, without libsecret") {
+TEST_CASE("select_store: with no session bus the file is chosen at once without libsecret") {
   NoBus nobus;
   auto start = Clock::now();
   auto chosen = choose("", "", "/h");
@@ -71,7 +71,7 @@ TEST_CASE("select_store: with no session bus the file is chosen at once, without
   CHECK_FALSE(agentd::store::session_bus_address().has_value());
 }
 
-TEST_CASE("select_store: a recorded or forced keyring without a bus is an error, not a silent file") {
+TEST_CASE("select_store: a recorded or forced keyring without a bus is an error and not a silent file") {
   NoBus nobus;
   for (auto [forced, recorded] : {std::pair{"", "keyring"}, std::pair{"keyring", ""}, std::pair{"keyring", "file"}}) {
     CAPTURE(forced);
@@ -97,7 +97,7 @@ TEST_CASE("select_store: a bus address that leads nowhere falls back to the file
   CHECK(recorded.error().code == proto::ErrorCode::store_error);
 }
 
-TEST_CASE("session_bus_address: DBUS_SESSION_BUS_ADDRESS first, then a bus socket in XDG_RUNTIME_DIR") {
+TEST_CASE("session_bus_address: DBUS_SESSION_BUS_ADDRESS first and then a bus socket in XDG_RUNTIME_DIR") {
   ScopedEnv bus("DBUS_SESSION_BUS_ADDRESS", "unix:path=/x");
   CHECK(agentd::store::session_bus_address() == "unix:path=/x");
   ScopedEnv no_bus("DBUS_SESSION_BUS_ADDRESS", std::nullopt);
