@@ -42,7 +42,9 @@ void pause(std::chrono::milliseconds how_long) {
 }
 
 Failure unreachable(const std::string& path, const std::string& what) {
-  return Failure{kExitUnreachable, "lost the agent at " + path + ": " + what, FailureKind::unreachable};
+  return Failure{kExitUnreachable,
+                 "lost the agent at " + path + ": " + what + "; check it with `fluxloop agent status`, or restart it with `fluxloop agent stop`",
+                 FailureKind::unreachable};
 }
 
 }  // namespace
