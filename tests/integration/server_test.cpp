@@ -50,7 +50,7 @@ bool process_alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
 
 }  // namespace
 
-TEST_CASE("agentd: --version, --help and a missing mode") {
+TEST_CASE("agentd: --version and --help and a missing mode") {
   auto version = testsupport::run({testsupport::kAgentd, "--version"}, testsupport::base_env("/tmp"));
   CHECK(version.exit_code == 0);
   CHECK(version.out == std::string("fluxloop-agentd ") + FLUXLOOP_VERSION + "\n");
@@ -65,7 +65,7 @@ TEST_CASE("agentd: --version, --help and a missing mode") {
   CHECK(contains(bad.err, "--bogus"));
 }
 
-TEST_CASE("agentd: serves its socket 0600 in a 0700 directory, with core dumps off") {
+TEST_CASE("agentd: serves its socket 0600 in a 0700 directory with core dumps off") {
   AgentFixture f;
   f.start();
   struct stat st{};
@@ -173,7 +173,7 @@ TEST_CASE("agentd: SIGTERM shuts down cleanly and removes the socket and lock") 
   CHECK(contains(f.log(), "shutting down: received SIGTERM"));
 }
 
-TEST_CASE("agentd: agent_stop is answered, then the agent exits 0 and removes its socket") {
+TEST_CASE("agentd: agent_stop is answered and then the agent exits 0 and removes its socket") {
   AgentFixture f;
   f.start();
   auto fd = servertest::connect_to(f.socket());
@@ -217,7 +217,7 @@ TEST_CASE("agentd: --daemon prints the export lines and the socket answers") {
   CHECK(testsupport::eventually([&] { return !process_alive(pid) && !exists(f.socket()); }, 10s));
 }
 
-TEST_CASE("agentd: a peer of another uid is closed and logged; the owner is still served") {
+TEST_CASE("agentd: a peer of another uid is closed and logged while the owner is still served") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: needs root to run a client as uid 65534");
     return;

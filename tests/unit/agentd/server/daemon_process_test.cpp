@@ -40,7 +40,7 @@ TEST_CASE("daemon: shell_quote leaves plain paths alone and quotes the rest safe
   CHECK(shell_quote("") == "''");
 }
 
-TEST_CASE("daemon: the log file is private, appended to, and rotated past its bound") {
+TEST_CASE("daemon: the log file is private and appended to and rotated past its bound") {
   servertest::TempDir tmp;
   const std::string home = tmp.path() + "/state/home";
   std::string path;

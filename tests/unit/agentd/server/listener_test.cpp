@@ -39,7 +39,7 @@ bool contains(const std::string& text, const std::string& part) { return text.fi
 
 }  // namespace
 
-TEST_CASE("listener: creates a private directory, a 0600 socket and a lock, and removes them") {
+TEST_CASE("listener: creates a private directory and a 0600 socket and a lock and removes them") {
   TempDir tmp;
   const std::string dir = tmp.path() + "/a/b";
   const std::string path = dir + "/agent.sock";
@@ -137,7 +137,7 @@ TEST_CASE("listener: a live socket is refused and left alone") {
   CHECK_FALSE(exists(agentd::server::lock_path_for(path)));
 }
 
-TEST_CASE("listener: a second agent on the same path is refused, naming the first one's pid") {
+TEST_CASE("listener: a second agent on the same path is refused naming the first one's pid") {
   TempDir tmp;
   const std::string path = tmp.path() + "/agent.sock";
   auto first = Listener::open(path);

@@ -192,7 +192,7 @@ TEST_CASE("server: a zero-length frame is a bad request and closes the connectio
   CHECK(servertest::closed_by_peer(fd.get(), 2s));
 }
 
-TEST_CASE("server: a 1 GiB length prefix is refused without allocating, others are served") {
+TEST_CASE("server: a 1 GiB length prefix is refused without allocating while others are served") {
   Harness h;
   auto bystander = must_connect(h.path());
   CHECK(round_trip(bystander.get(), 1));
@@ -213,7 +213,7 @@ TEST_CASE("server: a 1 GiB length prefix is refused without allocating, others a
   CHECK(max_rss_kib() - rss_before < 64 * 1024);  // nowhere near the 1 GiB announced
 }
 
-TEST_CASE("server: a client stalling mid-header is dropped after the frame timeout; others are served") {
+TEST_CASE("server: a client stalling mid-header is dropped after the frame timeout while others are served") {
   Harness h;
   auto slow = must_connect(h.path());
   REQUIRE(send_all(slow.get(), std::string("\0\0", 2)));  // half a header, then nothing
@@ -244,7 +244,7 @@ TEST_CASE("server: a client stalling mid-body is dropped after the frame timeout
   CHECK(servertest::closed_by_peer(slow.get(), 2s));
 }
 
-TEST_CASE("server: idle connections are closed after the idle timeout, active ones are not") {
+TEST_CASE("server: idle connections are closed after the idle timeout but active ones are not") {
   Harness h;
   auto idle = must_connect(h.path());
   auto active = must_connect(h.path());
