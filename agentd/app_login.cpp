@@ -10,6 +10,7 @@
 #include "agentd/app_state.hpp"
 #include "agentd/oauth/loopback_listener.hpp"
 #include "agentd/oauth/pkce.hpp"
+#include "agentd/oauth/qr.hpp"
 #include "agentd/oauth/token_client.hpp"
 #include "agentd/oauth/tokens.hpp"
 
@@ -183,6 +184,8 @@ asio::awaitable<proto::Result<proto::LoginStartReply>> App::State::on(const prot
     reply.verification_uri = device->verification_uri;
     reply.verification_uri_complete = device->verification_uri_complete;
     reply.user_code = device->user_code;
+    reply.qr_code = oauth::terminal_qr(device->verification_uri_complete.empty() ? device->verification_uri
+                                                                                  : device->verification_uri_complete);
     reply.expires_in = device->expires_in.count();
     asio::co_spawn(executor, run_device_login(*this, login, std::move(ctx), std::move(*device)), asio::detached);
   } else {

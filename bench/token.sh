@@ -1,14 +1,14 @@
 #!/bin/sh
 # Start-up cost of `fluxloop auth token` against a warm agent, next to `cat` of a small file.
-# Builds nothing: pass a build directory that holds client/fluxloop and agentd/fluxloop-agentd.
+# Builds nothing: pass a build directory that holds bin/fluxloop and bin/fluxloop-agentd.
 #   bench/token.sh build            # default runs: 2000 (after 50 warm-up runs)
 #   RUNS=500 bench/token.sh build
 set -eu
 
 build=${1:?usage: bench/token.sh BUILD_DIR}
 build=$(cd "$build" && pwd)
-client=$build/client/fluxloop
-agentd=$build/agentd/fluxloop-agentd
+client=$build/bin/fluxloop
+agentd=$build/bin/fluxloop-agentd
 runs=${RUNS:-2000}
 for bin in "$client" "$agentd"; do
   [ -x "$bin" ] || { echo "bench/token.sh: $bin not found; build the fluxloop and fluxloop-agentd targets first" >&2; exit 1; }

@@ -211,6 +211,7 @@ void write(nlohmann::json& out, const LoginStartReply& m) {
   put(out, "verification_uri", m.verification_uri);
   put(out, "verification_uri_complete", m.verification_uri_complete);
   put(out, "user_code", m.user_code);
+  put(out, "qr_code", m.qr_code);
   out["expires_in"] = m.expires_in;
 }
 void read(Reader& in, LoginStartReply& m) {
@@ -221,6 +222,7 @@ void read(Reader& in, LoginStartReply& m) {
   in.optional("verification_uri", m.verification_uri);
   in.optional("verification_uri_complete", m.verification_uri_complete);
   in.optional("user_code", m.user_code);
+  in.optional("qr_code", m.qr_code);
   in.optional("expires_in", m.expires_in);
 }
 

@@ -169,6 +169,7 @@ struct LoginStartReply {
   std::string verification_uri;
   std::string verification_uri_complete;
   std::string user_code;
+  std::string qr_code;          // device: verification_uri_complete as a terminal QR code (text)
   std::int64_t expires_in = 0;  // seconds the user has to finish
 };
 struct LoginStart {

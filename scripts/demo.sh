@@ -8,7 +8,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 "$root/scripts/install-deps.sh"
 "$root/scripts/build.sh" "$root/build"
 bin="$root/build"
-fluxloop="$bin/client/fluxloop"
+fluxloop="$bin/bin/fluxloop"
 demo="${FLUXLOOP_DEMO_DIR:-/tmp/fluxloop-demo}"
 mkdir -p "$demo" && chmod 700 "$demo"
 export FLUXLOOP_HOME="$demo/home" FLUXLOOP_AGENT_SOCK="$demo/run/agent.sock"
@@ -28,7 +28,7 @@ for _ in $(seq 100); do [ -s "$demo/port" ] && break; sleep 0.05; done
 issuer="https://127.0.0.1:$(cat "$demo/port")"
 
 # The agent, detached like `eval $(ssh-agent -s)`.
-eval "$("$bin/agentd/fluxloop-agentd" --daemon --socket "$FLUXLOOP_AGENT_SOCK")"
+eval "$("$bin/bin/fluxloop-agentd" --daemon --socket "$FLUXLOOP_AGENT_SOCK")"
 
 run() { echo "+ fluxloop $*"; "$fluxloop" "$@"; }
 run profile add production --issuer "$issuer" --client-id fluxloop-cli --api-endpoint "$issuer"
@@ -52,7 +52,7 @@ cat <<MSG
 
 The agent (and the emulator at $issuer) are running. To use them from this shell:
   export FLUXLOOP_HOME=$FLUXLOOP_HOME FLUXLOOP_AGENT_SOCK=$FLUXLOOP_AGENT_SOCK
-  export PATH=$bin/client:$bin/agentd:\$PATH
+  export PATH=$bin/bin:\$PATH
   fluxloop auth token                      # the access token of the default profile
   fluxloop auth status
   fluxloop agent stop; kill \$(cat $demo/platform.pid)

@@ -10,6 +10,11 @@ stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan}"
 "$root/scripts/install-deps.sh"
 started=$SECONDS
 status=0
+# ctest's doctest discovery splits names at ';': such a case would run nothing and still pass.
+if grep -rnE '(TEST_CASE|SUBCASE)\("[^"]*;' "$root/tests"; then
+  echo "test names must not contain ';' (ctest would run zero cases for them)" >&2
+  exit 1
+fi
 for stage in $stages; do
   echo "=== stage: $stage ==="
   case "$stage" in

@@ -63,7 +63,7 @@ TEST_CASE("credential precedence: which sources ask the agent") {
   CHECK(Credential{CredentialSource::agent_default, ""}.from_agent());
 }
 
-TEST_CASE("--profile beats FLUXLOOP_TOKEN and FLUXLOOP_API_KEY; FLUXLOOP_TOKEN beats FLUXLOOP_API_KEY") {
+TEST_CASE("--profile beats FLUXLOOP_TOKEN and FLUXLOOP_API_KEY, FLUXLOOP_TOKEN beats FLUXLOOP_API_KEY") {
   auto c = client::choose_credential(inputs("", "staging", "t", "flx_api_k", ""));
   REQUIRE(c.ok());
   CHECK(c->source == CredentialSource::profile_flag);

@@ -23,7 +23,7 @@ TEST_CASE("config round-trips through its file, written 0600") {
   CHECK(*loaded == config);
 }
 
-TEST_CASE("a missing config is empty; a corrupt one is an error and is left alone") {
+TEST_CASE("a missing config is empty, a corrupt one is an error and is left alone") {
   testsupport::TempDir dir;
   const auto path = dir.path() + "/config.json";
   auto empty = agentd::config::load(path);

@@ -256,7 +256,7 @@ TEST_CASE("https: error statuses are responses, Retry-After parsed (seconds and 
   CHECK_FALSE(result->retry_after.has_value());
 }
 
-TEST_CASE("https: concurrent requests on one client; destroying the client mid-request is safe") {
+TEST_CASE("https: concurrent requests on one client, destroying the client mid-request is safe") {
   auto& server = tlstest::shared_server();
   REQUIRE(server.started());
   boost::asio::io_context io;

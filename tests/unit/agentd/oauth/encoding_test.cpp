@@ -13,7 +13,7 @@ TEST_CASE("percent_encode keeps RFC 3986 unreserved characters only") {
   CHECK(percent_encode("").empty());
 }
 
-TEST_CASE("form_encode joins encoded pairs; parse_form decodes them back") {
+TEST_CASE("form_encode joins encoded pairs, parse_form decodes them back") {
   const FormFields fields{{"grant_type", "refresh_token"}, {"scope", "openid email"}, {"redirect_uri", "http://127.0.0.1:5000/cb?x=1"}};
   const std::string encoded = form_encode(fields);
   CHECK(encoded == "grant_type=refresh_token&scope=openid%20email&redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Fcb%3Fx%3D1");
