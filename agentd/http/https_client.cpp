@@ -9,6 +9,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
@@ -172,9 +173,34 @@ struct Client::Impl {
   Impl(asio::any_io_executor ex, ClientOptions opts) : executor(std::move(ex)), options(std::move(opts)) {}
   asio::any_io_executor executor;
   ClientOptions options;
-  ssl::context tls{ssl::context::tls_client};
+  // Created on the first send: loading the system CA store costs about 1 MiB of memory that an
+  // idle agent (most of its life) should not carry.
+  std::optional<ssl::context> tls;
   std::string setup_error;  // set when the CA bundle cannot be used; returned by every send()
+
+  ssl::context& context();
 };
+
+ssl::context& Client::Impl::context() {
+  if (tls) return *tls;
+  tls.emplace(ssl::context::tls_client);
+  SSL_CTX* ctx = tls->native_handle();
+  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+  tls->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
+  tls->set_verify_mode(ssl::verify_peer);
+  error_code ec;
+  tls->set_default_verify_paths(ec);  // no system store is not fatal: the bundle may suffice
+  const std::string& bundle = options.ca_bundle;
+  if (!bundle.empty()) {
+    std::error_code fs_ec;
+    if (!std::filesystem::is_regular_file(bundle, fs_ec)) {
+      setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " does not exist or is not a file";
+    } else if (tls->load_verify_file(bundle, ec); ec) {
+      setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " holds no usable PEM certificate: " + ec.message();
+    }
+  }
+  return *tls;
+}
 
 namespace {
 
@@ -183,6 +209,7 @@ asio::awaitable<proto::Result<Response>> perform(std::shared_ptr<Client::Impl> i
   WipeHeaders wipe_headers{request.headers};
   auto url = parse_https_url(request.url);
   if (!url) co_return std::move(url).error();
+  ssl::context& tls = impl->context();
   if (!impl->setup_error.empty()) co_return proto::Error{proto::ErrorCode::invalid_argument, impl->setup_error};
   auto built = build_request(request, *url);
   if (!built) co_return std::move(built).error();
@@ -190,7 +217,7 @@ asio::awaitable<proto::Result<Response>> perform(std::shared_ptr<Client::Impl> i
   Wipe wipe_sent{message.body()};
   const auto& options = impl->options;
 
-  auto connection = std::make_shared<Connection>(impl->executor, impl->tls);
+  auto connection = std::make_shared<Connection>(impl->executor, tls);
   Disarm disarm{connection};
   const auto start = Clock::now();
   const auto total_deadline = start + options.total_timeout;
@@ -267,23 +294,7 @@ ClientOptions options_from_environment() {
 }
 
 Client::Client(asio::any_io_executor executor, ClientOptions options)
-    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {
-  SSL_CTX* ctx = impl_->tls.native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  impl_->tls.set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-  impl_->tls.set_verify_mode(ssl::verify_peer);
-  error_code ec;
-  impl_->tls.set_default_verify_paths(ec);  // no system store is not fatal: the bundle may suffice
-  const std::string& bundle = impl_->options.ca_bundle;
-  if (!bundle.empty()) {
-    std::error_code fs_ec;
-    if (!std::filesystem::is_regular_file(bundle, fs_ec)) {
-      impl_->setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " does not exist or is not a file";
-    } else if (impl_->tls.load_verify_file(bundle, ec); ec) {
-      impl_->setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " holds no usable PEM certificate: " + ec.message();
-    }
-  }
-}
+    : impl_(std::make_shared<Impl>(std::move(executor), std::move(options))) {}
 
 Client::~Client() = default;
 
