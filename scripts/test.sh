@@ -8,6 +8,10 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan}"
 "$root/scripts/install-deps.sh"
+# The interop peer (oidc-provider) comes from the npm registry, pinned by package-lock.json.
+if [ -f "$root/tests/interop/package-lock.json" ]; then
+  (cd "$root/tests/interop" && npm ci --no-audit --no-fund --loglevel=error)
+fi
 started=$SECONDS
 status=0
 # ctest's doctest discovery splits names at ';': such a case would run nothing and still pass.
