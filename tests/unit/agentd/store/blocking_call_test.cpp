@@ -13,6 +13,7 @@
 #include "agentd/util/blocking_call.hpp"
 #include "tests/unit/agentd/store/store_test_helpers.hpp"
 
+// Suite "concurrency": the TSan stage of scripts/test.sh runs these (ctest -L concurrency).
 using agentd::util::BlockingRunner;
 using storetest::run_coro;
 using namespace std::chrono_literals;
@@ -45,7 +46,7 @@ bool eventually(F predicate, std::chrono::milliseconds limit = 5s) {
 
 }  // namespace
 
-TEST_CASE("blocking runner: a call that finishes returns its value or its error") {
+TEST_CASE("blocking runner: a call that finishes returns its value or its error" * doctest::test_suite("concurrency")) {
   BlockingRunner runner("the test service");
   auto value = run_coro(runner.run<int>([] { return proto::Result<int>(42); }, 2s));
   REQUIRE(value.ok());
@@ -69,7 +70,7 @@ TEST_CASE("blocking runner: a call that finishes returns its value or its error"
   }
 }
 
-TEST_CASE("blocking runner: a throwing call is an internal error and the runner goes on") {
+TEST_CASE("blocking runner: a throwing call is an internal error and the runner goes on" * doctest::test_suite("concurrency")) {
   BlockingRunner runner("the test service");
   auto thrown = run_coro(runner.run<int>([]() -> proto::Result<int> { throw std::runtime_error("boom"); }, 2s));
   REQUIRE_FALSE(thrown.ok());
@@ -77,7 +78,7 @@ TEST_CASE("blocking runner: a throwing call is an internal error and the runner 
   CHECK(run_coro(runner.run<int>([] { return proto::Result<int>(1); }, 2s)).ok());
 }
 
-TEST_CASE("blocking runner: a call past its deadline times out promptly and calls meanwhile are refused at once") {
+TEST_CASE("blocking runner: a call past its deadline times out promptly and calls meanwhile are refused at once" * doctest::test_suite("concurrency")) {
   BlockingRunner runner("the test service", proto::ErrorCode::store_error, "; try the file");
   Gate gate;
   auto late_finished = std::make_shared<std::atomic<bool>>(false);
@@ -120,7 +121,7 @@ TEST_CASE("blocking runner: a call past its deadline times out promptly and call
   CHECK_FALSE(second_ran.load());
 }
 
-TEST_CASE("blocking runner: a call abandoned while queued never runs") {
+TEST_CASE("blocking runner: a call abandoned while queued never runs" * doctest::test_suite("concurrency")) {
   BlockingRunner runner("the test service");
   Gate gate;
   std::atomic<bool> queued_ran{false};
@@ -150,7 +151,7 @@ TEST_CASE("blocking runner: a call abandoned while queued never runs") {
   CHECK_FALSE(queued_ran.load());
 }
 
-TEST_CASE("blocking runner: destroying it while a call is stuck does not wait for that call") {
+TEST_CASE("blocking runner: destroying it while a call is stuck does not wait for that call" * doctest::test_suite("concurrency")) {
   Gate gate;
   auto finished = std::make_shared<std::atomic<bool>>(false);
   auto start = Clock::now();
@@ -170,7 +171,7 @@ TEST_CASE("blocking runner: destroying it while a call is stuck does not wait fo
   CHECK(eventually([&] { return finished->load(); }));
 }
 
-TEST_CASE("blocking runner: an io_context destroyed mid-call is never touched by the late worker") {
+TEST_CASE("blocking runner: an io_context destroyed mid-call is never touched by the late worker" * doctest::test_suite("concurrency")) {
   BlockingRunner runner("the test service");
   Gate gate;
   auto finished = std::make_shared<std::atomic<bool>>(false);
