@@ -66,18 +66,20 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
     co_return proto::encode_error(rejected->id, rejected->error);
   }
   auto& frame = std::get<proto::RequestFrame>(decoded);
-  co_return co_await std::visit(
-      [&](const auto& request) -> asio::awaitable<std::string> {
-        using Request = std::decay_t<decltype(request)>;
-        auto result = co_await state_->on(request, peer);
-        if (!result) {
-          spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
-          co_return proto::encode_error(frame.id, result.error());
-        }
-        spdlog::debug("op={} pid={} ok", Request::kOp, peer.pid);
-        co_return proto::encode_reply(frame.id, *result);
-      },
-      frame.request);
+  // A named local, not a temporary inside the co_await: g++ 12 mishandles (double-destroys)
+  // temporaries of a co_await expression that hold captures.
+  auto answer = [&](const auto& request) -> asio::awaitable<std::string> {
+    using Request = std::decay_t<decltype(request)>;
+    auto result = co_await state_->on(request, peer);
+    if (!result) {
+      spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
+      co_return proto::encode_error(frame.id, result.error());
+    }
+    spdlog::debug("op={} pid={} ok", Request::kOp, peer.pid);
+    co_return proto::encode_reply(frame.id, *result);
+  };
+  auto reply = std::visit(answer, frame.request);
+  co_return co_await std::move(reply);
 }
 
 std::string App::State::resolve(const std::string& requested) const {
