@@ -88,8 +88,10 @@ asio::awaitable<void> run_browser_login(App::State& s, std::shared_ptr<Login> lo
                                         oauth::Pkce pkce, std::string state, std::string redirect_uri) {
   auto code = co_await login->listener->wait_for_code(state, kBrowserLoginTimeout);
   if (!code) co_return login->finish(std::move(code).error());
-  auto tokens = co_await oauth::exchange_code(
-      *s.http, {ctx.metadata.token_endpoint, ctx.client.client_id, *code, pkce.verifier, redirect_uri});
+  // Requests are named locals, never braced temporaries inside co_await: g++ 12 destroys such
+  // temporaries twice (seen as a crash in refresh_tokens).
+  oauth::CodeExchange exchange{ctx.metadata.token_endpoint, ctx.client.client_id, *code, pkce.verifier, redirect_uri};
+  auto tokens = co_await oauth::exchange_code(*s.http, std::move(exchange));
   store::wipe(pkce.verifier);
   if (!tokens) co_return login->finish(tokens.error().to_proto());
   login->finish(co_await complete(s, ctx, std::move(*tokens)));
@@ -105,8 +107,8 @@ asio::awaitable<void> run_device_login(App::State& s, std::shared_ptr<Login> log
     co_await timer.async_wait(kAwait);
     if (login->done) co_return;  // superseded by a newer login of the same profile
     if (std::chrono::steady_clock::now() >= deadline) break;
-    auto poll = co_await oauth::poll_device_token(
-        *s.http, {ctx.metadata.token_endpoint, ctx.client.client_id, device.device_code});
+    oauth::DevicePollRequest poll_request{ctx.metadata.token_endpoint, ctx.client.client_id, device.device_code};
+    auto poll = co_await oauth::poll_device_token(*s.http, std::move(poll_request));
     if (!poll) {
       const auto code = poll.error().code;
       // A blip of the network or server should not cost the user their approval: keep polling.
@@ -177,8 +179,8 @@ asio::awaitable<proto::Result<proto::LoginStartReply>> App::State::on(const prot
       co_return proto::Error{proto::ErrorCode::invalid_argument,
                              "the authorization server of profile '" + profile + "' offers no device login; use `fluxloop auth login` in a desktop session"};
     }
-    auto device = co_await oauth::start_device_authorization(
-        *http, {ctx.metadata.device_authorization_endpoint, ctx.client.client_id, scope});
+    oauth::DeviceRequest device_request{ctx.metadata.device_authorization_endpoint, ctx.client.client_id, scope};
+    auto device = co_await oauth::start_device_authorization(*http, std::move(device_request));
     if (!device) co_return device.error().to_proto();
     reply.method = "device";
     reply.verification_uri = device->verification_uri;

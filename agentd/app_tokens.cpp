@@ -51,8 +51,10 @@ tokens::RefresherHooks App::State::refresher_hooks() {
     const auto client = oauth_client_of(profile, current);
     auto metadata = co_await metadata_of(client);
     if (!metadata) co_return tokens::Attempt{metadata.error().to_proto(), metadata.error().retry_after};
-    auto response = co_await oauth::refresh_tokens(
-        *http, {metadata->token_endpoint, client.client_id, current.refresh_token, {}});
+    // A named local, never a braced temporary inside co_await: g++ 12 destroys such temporaries
+    // twice (this very call crashed the agent with "free(): invalid pointer").
+    oauth::RefreshRequest request{metadata->token_endpoint, client.client_id, current.refresh_token, {}};
+    auto response = co_await oauth::refresh_tokens(*http, std::move(request));
     if (!response) co_return tokens::Attempt{response.error().to_proto(), response.error().retry_after};
     tokens::Grant grant;
     grant.access_token = response->access_token;
@@ -165,7 +167,8 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
     std::string failure;
     auto revoke = [&](const std::string& token, oauth::TokenTypeHint hint) -> asio::awaitable<void> {
       if (token.empty()) co_return;
-      auto revoked = co_await oauth::revoke_token(*http, {metadata->revocation_endpoint, client.client_id, token, hint});
+      oauth::RevokeRequest revoke_request{metadata->revocation_endpoint, client.client_id, token, hint};
+      auto revoked = co_await oauth::revoke_token(*http, std::move(revoke_request));
       if (!revoked) {
         all_revoked = false;
         failure = revoked.error().message;

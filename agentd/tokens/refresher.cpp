@@ -197,11 +197,13 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       auto next = now + kMaxSleepSlice;
       for (auto& [profile, st] : profiles) {
         if (!st.due || st.flight) continue;
-        if (*st.due <= now) {
+        // Never before a backoff or Retry-After gate: refresh() would refuse and the schedule be lost.
+        const auto when = st.not_before ? std::max(*st.due, *st.not_before) : *st.due;
+        if (when <= now) {
           st.due.reset();
           asio::co_spawn(executor, proactive(profile), asio::detached);
         } else {
-          next = std::min(next, *st.due);
+          next = std::min(next, when);
         }
       }
       wake.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(next - now));
