@@ -1,0 +1,491 @@
+// Token lifecycle against the platform emulator (docs/platform-api.md), with the real agent and
+// client: concurrent clients on short-lived tokens (no stale token, single-flight, proactive
+// refresh), every injected fault, kill -9 during a rotation storm, and logout online and offline.
+// Tokens are random per run and never printed: failures name counts and times, not values.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <future>
+#include <map>
+#include <mutex>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/agent_fixture.hpp"
+#include "tests/support/platform_fixture.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using testsupport::AgentFixture;
+using testsupport::PlatformFixture;
+using testsupport::RunResult;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+constexpr const char* kClientId = "fluxloop-cli";
+constexpr const char* kProfile = "lifecycle";
+
+bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
+
+// Compares tokens without letting doctest print them when a check fails.
+bool same_secret(const std::string& a, const std::string& b) { return a == b; }
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// Seeds a refreshable profile from the emulator and imports it; returns the minted token response.
+json import_profile(PlatformFixture& p, AgentFixture& f, const std::string& profile = kProfile) {
+  const std::string file = f.dir() + "/seed-" + profile + ".json";
+  json tokens = p.seed_credentials(file, profile, kClientId);
+  auto imported = f.client({"auth", "import", file, "--profile", profile});
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  std::filesystem::remove(file);
+  return tokens;
+}
+
+std::string token_of(AgentFixture& f, const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"auth", "token", "--profile", kProfile};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto result = f.client(args);
+  INFO("auth token exit " << result.exit_code << ": " << result.err);
+  REQUIRE(result.exit_code == 0);
+  REQUIRE(result.out.size() > 1);
+  return result.out.substr(0, result.out.size() - 1);
+}
+
+// True when the emulator accepts `token` at GET /v1/me.
+bool token_works(PlatformFixture& p, const std::string& token) { return p.api_get("/v1/me", token).status == 200; }
+
+json credentials_file(AgentFixture& f) {
+  return json::parse(testsupport::read_file(f.home() + "/credentials.json"), nullptr, false);
+}
+
+}  // namespace
+
+// ---- (a) many clients, short-lived tokens -----------------------------------------------------
+
+namespace {
+
+struct Sample {
+  std::string token;
+  Clock::time_point before;  // taken before the client started: the agent answered after this
+  int min_valid = 0;
+};
+
+// Checks, while the storm runs, that each token stayed valid for its --min-valid: for every
+// (min_valid, token) it probes GET /v1/me at (latest request that returned it) + min_valid - margin.
+class Prober {
+ public:
+  static constexpr auto kMargin = 400ms;   // covers client start-up and curl + TLS before the probe lands
+  static constexpr auto kLateLimit = 250ms;  // a probe launched later than this past due is not judged
+
+  explicit Prober(PlatformFixture& p) : platform_(p) {}
+
+  void add(Sample s) {
+    std::lock_guard lock(mutex_);
+    auto& slot = pending_[{s.min_valid, s.token}];
+    if (slot.token.empty() || s.before > slot.before) slot = std::move(s);
+  }
+
+  // Launches every probe that is due; call often.
+  void tick(bool flush) {
+    std::vector<Sample> due;
+    {
+      std::lock_guard lock(mutex_);
+      for (auto it = pending_.begin(); it != pending_.end();) {
+        const auto at = it->second.before + std::chrono::seconds(it->second.min_valid) - kMargin;
+        if (flush || Clock::now() >= at) {
+          due.push_back(std::move(it->second));
+          it = pending_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto& s : due) probes_.push_back(std::async(std::launch::async, [this, s] { probe(s); }));
+  }
+
+  void finish() {
+    for (auto& f : probes_) f.wait();
+  }
+
+  int judged = 0, late = 0;
+  std::vector<std::string> failures;
+
+ private:
+  void probe(const Sample& s) {
+    const auto due = s.before + std::chrono::seconds(s.min_valid) - kMargin;
+    const auto launched = Clock::now();
+    const bool on_time = launched - due < kLateLimit;
+    const auto reply = platform_.api_get("/v1/me", s.token);
+    std::lock_guard lock(mutex_);
+    if (!on_time) {
+      ++late;
+      return;
+    }
+    ++judged;
+    if (reply.status != 200) {
+      failures.push_back("a token served for --min-valid " + std::to_string(s.min_valid) + " was refused (HTTP " +
+                         std::to_string(reply.status) + ") " +
+                         std::to_string(std::chrono::duration<double>(launched - s.before).count()) +
+                         " s after the request started: " + reply.body);
+    }
+  }
+
+  PlatformFixture& platform_;
+  std::mutex mutex_;
+  std::map<std::pair<int, std::string>, Sample> pending_;
+  std::vector<std::future<void>> probes_;
+};
+
+}  // namespace
+
+TEST_CASE("lifecycle: concurrent clients on 4 s tokens get no stale token with single-flight and proactive refresh" *
+          doctest::test_suite("concurrency")) {
+  constexpr int kLifetime = 4;
+  constexpr int kThreads = 6;
+  constexpr auto kStorm = 16s;
+  constexpr int kMinValids[] = {1, 2};  // alternate between threads
+  constexpr int kMaxMinValid = 2;
+
+  PlatformFixture p({"--token-lifetime", std::to_string(kLifetime), "--quiet"});
+  AgentFixture f(p.agent_env());
+  f.start();
+  import_profile(p, f);
+  p.reset_stats();
+
+  Prober prober(p);
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0}, failed_calls{0};
+  std::mutex errors_mutex;
+  std::string first_error;
+  std::vector<std::thread> threads;
+  const auto started = Clock::now();
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      const int min_valid = kMinValids[i % 2];
+      while (!stop) {
+        const auto before = Clock::now();
+        auto r = f.client({"auth", "token", "--profile", kProfile, "--min-valid", std::to_string(min_valid)});
+        ++calls;
+        if (r.exit_code != 0 || r.out.size() < 2) {
+          ++failed_calls;
+          std::lock_guard lock(errors_mutex);
+          if (first_error.empty()) first_error = "exit " + std::to_string(r.exit_code) + ": " + r.err;
+          continue;
+        }
+        prober.add({r.out.substr(0, r.out.size() - 1), before, min_valid});
+      }
+    });
+  }
+  while (Clock::now() - started < kStorm) {
+    prober.tick(false);
+    std::this_thread::sleep_for(20ms);
+  }
+  stop = true;
+  for (auto& t : threads) t.join();
+  const double elapsed = seconds_since(started);
+  // Let the last probes fall due, then wait for all of them.
+  const auto drain = Clock::now() + std::chrono::seconds(kMaxMinValid);
+  while (Clock::now() < drain) {
+    prober.tick(false);
+    std::this_thread::sleep_for(20ms);
+  }
+  prober.tick(true);
+  prober.finish();
+  const json stats = p.stats();
+
+  MESSAGE("storm: " << calls.load() << " client calls in " << elapsed << " s, " << stats["refreshes"] << " refreshes, "
+                    << prober.judged << " probes judged, " << prober.late << " late");
+  CHECK(f.agent().running());
+  CHECK_MESSAGE(failed_calls == 0, failed_calls << " client calls failed; first: " << first_error);
+  CHECK(calls > kThreads * 10);
+  for (const auto& failure : prober.failures) FAIL_CHECK(failure);
+  CHECK(prober.judged >= 8);  // the check must have had material to fail on
+  // No client ever presented an expired token to the platform (probes included).
+  CHECK(stats["expired_token_uses"] == 0);
+  // Single-flight: racing refreshes would present a rotated refresh token (the emulator revokes
+  // the grant on reuse) and multiply the refresh count by the number of clients.
+  CHECK(stats["refresh_token_reuse"] == 0);
+  CHECK(stats["token_errors"].empty());
+  // A token generation lasts at least lifetime - max(--min-valid): no more refreshes than that allows.
+  const int refreshes = stats["refreshes"].get<int>();
+  const int allowed = static_cast<int>(std::ceil(elapsed / (kLifetime - kMaxMinValid))) + 3;
+  CHECK_MESSAGE(refreshes <= allowed, refreshes << " refreshes in " << elapsed << " s; at most " << allowed << " expected");
+  CHECK(refreshes >= static_cast<int>(elapsed / kLifetime));  // and it did keep up
+
+  // Proactive: with no client running, the agent refreshes ahead of expiry on its own.
+  p.reset_stats();
+  const std::string before = token_of(f);
+  CHECK(testsupport::eventually([&] { return p.stats()["refreshes_succeeded"].get<int>() >= 1; },
+                                std::chrono::seconds(kLifetime + 2)));
+  const json quiet = p.stats();
+  CHECK(quiet["refreshes"] == quiet["refreshes_succeeded"]);
+  const std::string after = token_of(f);
+  CHECK_FALSE(same_secret(after, before));
+  CHECK(token_works(p, after));
+  CHECK(p.stats()["expired_token_uses"] == 0);
+}
+
+// ---- (b) faults: the agent stays up, serves the cached token, explains, recovers ---------------
+
+namespace {
+
+struct FaultStack {
+  PlatformFixture p{{"--token-lifetime", "120", "--quiet"}};
+  AgentFixture f{p.agent_env()};
+  std::string token;
+  FaultStack() {
+    f.start();
+    import_profile(p, f);
+    token = token_of(f);
+    p.reset_stats();
+  }
+};
+
+// After a transient failure: the agent retries on its own (backoff or Retry-After) and recovers.
+void check_recovers(FaultStack& s, std::chrono::seconds within) {
+  CHECK(testsupport::eventually([&] { return s.p.stats()["refreshes_succeeded"].get<int>() >= 1; }, within));
+  const json status = testsupport::profile_status(s.f, kProfile);
+  CHECK(status.value("state", "") == "valid");
+  CHECK(status.value("last_error", "") == "");
+  const std::string fresh = token_of(s.f);
+  CHECK_FALSE(same_secret(fresh, s.token));
+  CHECK(token_works(s.p, fresh));
+}
+
+// Queues `fault` on the token endpoint, forces a refresh, and checks what the user sees.
+void check_transient_fault(json fault, int expected_exit, std::chrono::seconds recovery) {
+  FaultStack s;
+  fault["path_prefix"] = "/oauth/token";
+  s.p.add_fault(fault);
+  const auto refreshed = testsupport::auth_refresh(s.f, kProfile);
+  CHECK_MESSAGE(refreshed.exit_code == expected_exit, refreshed.err);
+  CHECK_FALSE(refreshed.err.empty());
+  CHECK(s.f.agent().running());
+  CHECK(s.p.stats()["faults_injected"] == 1);
+  // The cached token is still served while valid, and status explains what went wrong.
+  CHECK(same_secret(token_of(s.f), s.token));
+  const json status = testsupport::profile_status(s.f, kProfile);
+  CHECK(status.value("state", "") == "valid");
+  CHECK_FALSE(status.value("last_error", "").empty());
+  MESSAGE(fault["kind"] << ": refresh exit " << refreshed.exit_code << ", last_error: " << status.value("last_error", ""));
+  check_recovers(s, recovery);
+}
+
+}  // namespace
+
+TEST_CASE("lifecycle: fault 500 on refresh") { check_transient_fault({{"kind", "500"}}, 6, 5s); }
+TEST_CASE("lifecycle: fault reset (TCP RST) on refresh") { check_transient_fault({{"kind", "reset"}}, 6, 5s); }
+TEST_CASE("lifecycle: fault malformed JSON on refresh") { check_transient_fault({{"kind", "malformed"}}, 6, 5s); }
+TEST_CASE("lifecycle: fault 429 on refresh") { check_transient_fault({{"kind", "429"}, {"retry_after", 1}}, 6, 5s); }
+
+TEST_CASE("lifecycle: fault 503 + Retry-After is honoured") {
+  constexpr int kRetryAfter = 3;
+  FaultStack s;
+  s.p.add_fault({{"kind", "503"}, {"retry_after", kRetryAfter}, {"path_prefix", "/oauth/token"}});
+  const auto failed_at = Clock::now();
+  const auto refreshed = testsupport::auth_refresh(s.f, kProfile);
+  CHECK_MESSAGE(refreshed.exit_code == 6, refreshed.err);
+  CHECK(same_secret(token_of(s.f), s.token));
+  // An on-demand refresh inside the Retry-After window must not reach the server.
+  auto early = s.f.client({"auth", "token", "--profile", kProfile, "--min-valid", "1h"});
+  CHECK(early.exit_code == 6);
+  CHECK(contains(early.err, "next attempt in"));
+  // Nothing more reaches the token endpoint until Retry-After has passed (a faulted request is
+  // counted in faults_injected, a served one in refreshes).
+  std::this_thread::sleep_for(std::chrono::seconds(kRetryAfter) - 1s - (Clock::now() - failed_at));
+  CHECK(s.p.stats()["faults_injected"] == 1);
+  CHECK(s.p.stats()["refreshes"] == 0);
+  check_recovers(s, std::chrono::seconds(kRetryAfter + 3));
+  CHECK(s.p.stats()["refreshes"] == 1);
+  CHECK(Clock::now() - failed_at >= std::chrono::seconds(kRetryAfter));
+}
+
+TEST_CASE("lifecycle: a slow token endpoint does not hold up cached tokens") {
+  FaultStack s;
+  s.p.add_fault({{"kind", "delay"}, {"delay_ms", 2500}, {"path_prefix", "/oauth/token"}});
+  auto slow = std::async(std::launch::async, [&] { return testsupport::auth_refresh(s.f, kProfile); });
+  std::this_thread::sleep_for(300ms);
+  const auto asked = Clock::now();
+  CHECK(same_secret(token_of(s.f), s.token));
+  CHECK(testsupport::profile_status(s.f, kProfile).value("state", "") == "valid");
+  CHECK(Clock::now() - asked < 1s);
+  const auto refreshed = slow.get();
+  CHECK_MESSAGE(refreshed.exit_code == 0, refreshed.err);
+  CHECK_FALSE(same_secret(token_of(s.f), s.token));
+}
+
+TEST_CASE("lifecycle: invalid_grant means login required with exit 3 and the exact command until a new login") {
+  FaultStack s;
+  s.p.add_fault({{"kind", "invalid_grant"}});
+  const std::string command = std::string("fluxloop auth login --profile ") + kProfile;
+  const auto refreshed = testsupport::auth_refresh(s.f, kProfile);
+  CHECK(refreshed.exit_code == 3);
+  CHECK_MESSAGE(contains(refreshed.err, command), refreshed.err);
+  CHECK(s.f.agent().running());
+  // Still valid for a while: served as long as it is.
+  CHECK(same_secret(token_of(s.f), s.token));
+  auto longer = s.f.client({"auth", "token", "--profile", kProfile, "--min-valid", "1h"});
+  CHECK(longer.exit_code == 3);
+  CHECK_MESSAGE(contains(longer.err, command), longer.err);
+  CHECK(longer.out.empty());
+  const json status = testsupport::profile_status(s.f, kProfile);
+  CHECK(status.value("state", "") == "login_required");
+  CHECK(contains(status.value("last_error", ""), command));
+  auto plain = s.f.client({"auth", "status", "--profile", kProfile});
+  CHECK(plain.exit_code == 3);
+  // A new login (here: an import of freshly issued tokens) clears it.
+  import_profile(s.p, s.f);
+  CHECK(testsupport::profile_status(s.f, kProfile).value("state", "") == "valid");
+  CHECK(testsupport::auth_refresh(s.f, kProfile).exit_code == 0);
+  CHECK(token_works(s.p, token_of(s.f, {"--min-valid", "60"})));
+}
+
+// ---- (c) kill -9 during a rotation storm -----------------------------------------------------
+
+TEST_CASE("lifecycle: kill -9 during a rotation storm then restart: the store parses and the profile refreshes or asks for a login") {
+  constexpr int kRounds = 6;
+  constexpr int kStormThreads = 4;
+  // 2 s tokens: `auth token --min-valid 1` refreshes on demand about every second, on top of the
+  // forced refreshes, so rotations never stop.
+  PlatformFixture p({"--token-lifetime", "2", "--quiet"});
+  AgentFixture f(p.agent_env());
+  f.start();
+  import_profile(p, f);
+  std::mt19937 rng{std::random_device{}()};
+  int refreshed_after_restart = 0, login_required_after_restart = 0;
+
+  for (int round = 0; round < kRounds; ++round) {
+    CAPTURE(round);
+    const int before = p.stats()["refreshes_succeeded"].get<int>();
+    std::atomic<bool> stop{false};
+    std::mutex outcomes_mutex;
+    std::map<std::string, int> outcomes;  // "exit N: first line of stderr" -> count
+    std::vector<std::thread> storm;
+    for (int i = 0; i < kStormThreads; ++i) {
+      storm.emplace_back([&, i] {
+        while (!stop) {
+          auto r = i % 2 == 0 ? testsupport::auth_refresh(f, kProfile)
+                              : f.client({"auth", "token", "--profile", kProfile, "--min-valid", "1"});
+          std::lock_guard lock(outcomes_mutex);
+          ++outcomes["exit " + std::to_string(r.exit_code) + ": " + r.err.substr(0, r.err.find('\n'))];
+        }
+      });
+    }
+    // Kill only once rotations are under way, at a random moment.
+    const bool rotating = testsupport::eventually(
+        [&] { return p.stats()["refreshes_succeeded"].get<int>() >= before + 5; }, 10s);
+    if (!rotating) {
+      std::lock_guard lock(outcomes_mutex);
+      for (const auto& [what, n] : outcomes) MESSAGE(n << " x " << what);
+      MESSAGE("stats: " << p.stats().dump() << "\nagent log:\n" << f.log());
+      json stored = credentials_file(f);
+      const auto rt = stored["profiles"][kProfile].value("refresh_token", "");
+      const auto direct = p.oauth("/oauth/token", {{"grant_type", "refresh_token"}, {"refresh_token", rt}, {"client_id", kClientId}});
+      MESSAGE("the stored refresh token presented directly: HTTP " << direct.status << " " << direct.body);
+    }
+    CHECK(rotating);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 400)(rng)));
+    f.agent().signal(SIGKILL);
+    CHECK(f.agent().wait(5s) == 128 + SIGKILL);
+    stop = true;
+    for (auto& t : storm) t.join();
+
+    // The store is whole: valid JSON holding the profile with both tokens.
+    json file = credentials_file(f);
+    REQUIRE_FALSE(file.is_discarded());
+    REQUIRE(file.contains("profiles"));
+    REQUIRE(file["profiles"].contains(kProfile));
+    CHECK(file["profiles"][kProfile]["access_token"].is_string());
+    CHECK_FALSE(file["profiles"][kProfile]["refresh_token"].get<std::string>().empty());
+
+    f.start();
+    // A forced refresh puts the stored refresh token to the test (a still-valid access token alone
+    // would hide a stale refresh token until the next round).
+    auto refreshed = testsupport::auth_refresh(f, kProfile);
+    INFO("refresh after restart: exit " << refreshed.exit_code << ": " << refreshed.err);
+    REQUIRE((refreshed.exit_code == 0 || refreshed.exit_code == 3));
+    if (refreshed.exit_code == 0) {
+      ++refreshed_after_restart;
+      CHECK(token_works(p, token_of(f, {"--min-valid", "1"})));
+    } else {
+      // Killed after the server rotated but before the new refresh token was on disk: the old one
+      // was presented again, the emulator revoked the grant, and the agent says so.
+      ++login_required_after_restart;
+      CHECK(contains(refreshed.err, std::string("fluxloop auth login --profile ") + kProfile));
+      CHECK(testsupport::profile_status(f, kProfile).value("state", "") == "login_required");
+      // (A still-valid access token is served until it expires; beyond that only a login helps.)
+      auto token = f.client({"auth", "token", "--profile", kProfile, "--min-valid", "1m"});
+      CHECK(token.exit_code == 3);
+      import_profile(p, f);
+    }
+    CHECK(testsupport::profile_status(f, kProfile).value("state", "") == "valid");
+  }
+  MESSAGE("after " << kRounds << " kills: " << refreshed_after_restart << " refreshed, " << login_required_after_restart
+                   << " needed a login; " << p.stats()["refresh_token_reuse"] << " refresh-token reuses seen");
+  CHECK(f.agent().running());
+  // Every reuse of a rotated refresh token came from a kill in the rotation window, found by the
+  // refresh right after the restart; a live agent never presents a rotated token.
+  CHECK(p.stats()["refresh_token_reuse"] == login_required_after_restart);
+}
+
+// ---- (d) logout ------------------------------------------------------------------------------
+
+TEST_CASE("lifecycle: logout revokes at the platform and then forgets") {
+  PlatformFixture p({"--quiet"});
+  AgentFixture f(p.agent_env());
+  f.start();
+  const json seeded = import_profile(p, f);
+  const std::string access = token_of(f);
+  CHECK(token_works(p, access));
+  p.reset_stats();
+
+  const auto out = testsupport::auth_logout(f, kProfile);
+  CHECK_MESSAGE(out.exit_code == 0, out.err);
+  CHECK(p.stats()["revocations"].get<int>() >= 1);
+  CHECK(p.stats()["active_grants"] == 0);
+  // The refresh token is dead at the platform (tried directly, as an attacker holding it would)...
+  const auto reuse = p.oauth("/oauth/token", {{"grant_type", "refresh_token"},
+                                               {"refresh_token", seeded["refresh_token"].get<std::string>()},
+                                               {"client_id", kClientId}});
+  CHECK(reuse.status == 400);
+  CHECK(reuse.json.value("error", "") == "invalid_grant");
+  // ...and so is the access token.
+  CHECK_FALSE(token_works(p, access));
+  // Locally forgotten.
+  auto token = f.client({"auth", "token", "--profile", kProfile});
+  CHECK(token.exit_code == 3);
+  CHECK(token.out.empty());
+  json file = credentials_file(f);
+  CHECK((file.is_discarded() || !file.contains("profiles") || !file["profiles"].contains(kProfile)));
+}
+
+TEST_CASE("lifecycle: logout works offline: forgets locally with a warning and exit 0") {
+  PlatformFixture p({"--quiet"});
+  AgentFixture f(p.agent_env());
+  f.start();
+  const json seeded = import_profile(p, f);
+  (void)token_of(f);
+  CHECK(p.stop() == 0);
+
+  const auto out = testsupport::auth_logout(f, kProfile);
+  CHECK_MESSAGE(out.exit_code == 0, out.err);
+  CHECK_FALSE(out.err.empty());  // a warning: nothing was revoked
+  MESSAGE("offline logout said: " << out.err);
+  CHECK(f.agent().running());
+  auto token = f.client({"auth", "token", "--profile", kProfile});
+  CHECK(token.exit_code == 3);
+  const std::string stored = testsupport::read_file(f.home() + "/credentials.json");
+  CHECK_FALSE(contains(stored, seeded["refresh_token"].get<std::string>()));
+  CHECK_FALSE(contains(stored, seeded["access_token"].get<std::string>()));
+}

@@ -1,0 +1,136 @@
+// The platform emulator (tests/platform, docs/platform-api.md) as a test fixture: a fresh test PKI,
+// one `fluxloop-platform` on a free loopback port, and helpers for its /_emulator knobs and OAuth
+// endpoints. HTTP goes through the real `curl` (no HTTP library in tests); bodies go over curl's
+// stdin, never its argv, because some of them carry refresh tokens.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "proto/codec.hpp"
+#include "tests/support/agent_fixture.hpp"
+#include "tests/support/process.hpp"
+
+namespace testsupport {
+
+inline const std::string kEmulator = FLUXLOOP_TEST_EMULATOR;
+
+// Generates the test PKI (tests/platform/make-test-ca.sh) into `dir`: ca.pem, server.pem,
+// server-key.pem, wrong-host.pem, self-signed.pem and keys. Throws if the script fails.
+void make_test_pki(const std::string& dir);
+
+// One HTTP answer as curl saw it. `status` is 0 when no HTTP answer arrived (connection refused,
+// reset, TLS failure); `json` is null when the body is not JSON.
+struct HttpReply {
+  int status = 0;
+  std::string body;
+  nlohmann::json json;
+};
+
+// Form fields for application/x-www-form-urlencoded bodies (values are percent-encoded here).
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+// Minimal HTTPS calls through curl, trusting `ca` (a PEM file). The body and any bearer token are
+// passed on curl's stdin. `timeout` bounds the whole exchange.
+HttpReply https_request(const std::string& method, const std::string& url, const std::string& ca,
+                        const std::string& content_type = {}, const std::string& body = {},
+                        const std::string& bearer = {},
+                        std::chrono::milliseconds timeout = std::chrono::seconds(15));
+HttpReply https_form(const std::string& url, const std::string& ca, const Form& form);
+
+// Percent-encodes a form value (RFC 3986 unreserved characters stay as they are).
+std::string form_encode(const Form& form);
+
+class PlatformFixture {
+ public:
+  // Generates a PKI and starts the emulator with `extra_args` (e.g. {"--token-lifetime", "4"});
+  // `--quiet` is not added, so its request log (never a token or query string) is in log().
+  explicit PlatformFixture(std::vector<std::string> extra_args = {});
+  ~PlatformFixture();
+  PlatformFixture(const PlatformFixture&) = delete;
+  PlatformFixture& operator=(const PlatformFixture&) = delete;
+
+  // SIGTERM and wait (exit code, -1 if it did not stop). Afterwards the port refuses connections.
+  int stop();
+  bool running() { return process_.running(); }
+
+  int port() const { return port_; }
+  // "https://127.0.0.1:PORT" — what discovery reports for a Host header of 127.0.0.1:PORT.
+  const std::string& issuer() const { return issuer_; }
+  const std::string& ca_path() const { return ca_; }
+  const std::string& pki_dir() const { return pki_dir_; }
+  std::string log() const { return read_file(log_path_); }
+  // {"FLUXLOOP_CA_BUNDLE": ca_path()}: the environment an AgentFixture needs to trust the emulator.
+  Env agent_env() const { return {{"FLUXLOOP_CA_BUNDLE", ca_}}; }
+
+  // A knob request (path under the issuer, e.g. "/_emulator/stats"). Throws std::runtime_error
+  // unless the answer is a 2xx (knob typos must fail the test loudly); returns the parsed body.
+  nlohmann::json admin(const std::string& method, const std::string& path, const nlohmann::json& body = nullptr);
+  nlohmann::json stats() { return admin("GET", "/_emulator/stats"); }
+  void reset_stats() { admin("POST", "/_emulator/stats/reset"); }
+  nlohmann::json config(const nlohmann::json& changes) { return admin("POST", "/_emulator/config", changes); }
+  nlohmann::json add_fault(const nlohmann::json& fault) { return admin("POST", "/_emulator/faults", fault); }
+  void clear_faults() { admin("DELETE", "/_emulator/faults"); }
+  // Mints a grant without a login: the token response (access_token, refresh_token, expires_in…).
+  nlohmann::json mint_tokens(const std::string& client_id, const std::string& email = {});
+
+  // POST a form to an OAuth endpoint under the issuer ("/oauth/token", "/oauth/revoke"…).
+  HttpReply oauth(const std::string& path, const Form& form) { return https_form(issuer_ + path, ca_, form); }
+  // GET an API path with a bearer credential.
+  HttpReply api_get(const std::string& path, const std::string& bearer) {
+    return https_request("GET", issuer_ + path, ca_, {}, {}, bearer);
+  }
+
+  // Writes a credentials file (the multi-profile shape, 0600) at `path` holding profile `profile`
+  // with freshly minted tokens plus issuer, client_id and api_endpoint, so the agent can refresh it.
+  // Returns the token response (the test may need the refresh token; never print it).
+  nlohmann::json seed_credentials(const std::string& path, const std::string& profile, const std::string& client_id);
+
+ private:
+  TempDir dir_;
+  std::string pki_dir_, ca_, log_path_, port_file_, issuer_;
+  int port_ = 0;
+  Process process_;
+};
+
+// One raw protocol exchange with the agent at `socket`: sends `frame`, returns the reply body (or an
+// Error with code network when the agent is unreachable or silent past `timeout`). For ops the client
+// has no command for yet, and for replies the client does not print (expires_at of get_token).
+proto::Result<std::string> agent_exchange(const std::string& socket, const std::string& frame,
+                                          std::chrono::milliseconds timeout);
+
+// A typed request to the agent over its socket (proto/codec.hpp on both sides).
+template <typename Req>
+proto::Result<typename Req::Reply> agent_request(const std::string& socket, const Req& request,
+                                                 std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
+  constexpr std::uint64_t kId = 1;
+  auto body = agent_exchange(socket, proto::encode_request(kId, request), timeout);
+  if (!body) return std::move(body).error();
+  return proto::decode_reply<typename Req::Reply>(*body, kId);
+}
+
+// True when this build's client has the command (e.g. {"auth", "refresh"}): the parent command's
+// --help lists it.
+bool client_has(AgentFixture& agent, const std::vector<std::string>& command);
+
+// `fluxloop auth refresh --profile P` / `auth logout --profile P`; while the client lacks the
+// command, the same op sent raw (exit code from proto::exit_code_for, the error or the logout
+// warning on `err`), so the agent's behaviour is tested either way.
+RunResult auth_refresh(AgentFixture& agent, const std::string& profile);
+RunResult auth_logout(AgentFixture& agent, const std::string& profile);
+
+// `fluxloop auth status --profile P --json`: that profile's object ({"state", "last_error"…}; empty
+// fields are left out, so read them with .value(key, "")).
+// Throws std::runtime_error if the output is not the expected JSON document.
+nlohmann::json profile_status(AgentFixture& agent, const std::string& profile);
+
+// RFC 3339 UTC ("2024-11-02T10:00:00Z") for now + `from_now`.
+std::string rfc3339_from_now(std::chrono::seconds from_now);
+// Parses RFC 3339 UTC with a Z suffix (as the agent prints it) to a system_clock time point.
+std::chrono::system_clock::time_point parse_rfc3339(const std::string& text);
+
+}  // namespace testsupport
