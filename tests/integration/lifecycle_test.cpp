@@ -311,6 +311,29 @@ TEST_CASE("lifecycle: fault 503 + Retry-After is honoured") {
   CHECK(Clock::now() - failed_at >= std::chrono::seconds(kRetryAfter));
 }
 
+TEST_CASE("lifecycle: a server certificate that does not verify is a transient failure and not a logout") {
+  for (const std::string cert : {"wrong-host", "self-signed"}) {
+    CAPTURE(cert);
+    PlatformFixture p({"--token-lifetime", "120", "--quiet"});
+    AgentFixture f(p.agent_env());
+    f.start();
+    import_profile(p, f);
+    const std::string token = token_of(f);
+    // An impostor takes over the platform's address: valid certificate for another name, or one
+    // the trusted CA never issued.
+    REQUIRE(p.stop() == 0);
+    PlatformFixture impostor(testsupport::PlatformOptions{.args = {"--quiet"}, .pki_dir = p.pki_dir(), .cert = cert, .port = p.port()});
+    const auto refreshed = testsupport::auth_refresh(f, kProfile);
+    CHECK_MESSAGE(refreshed.exit_code == 6, refreshed.err);
+    CHECK(contains(refreshed.err, "certificate"));
+    CHECK(f.agent().running());
+    CHECK(same_secret(token_of(f), token));
+    const json status = testsupport::profile_status(f, kProfile);
+    CHECK(status.value("state", "") == "valid");
+    CHECK(contains(status.value("last_error", ""), "certificate"));
+  }
+}
+
 TEST_CASE("lifecycle: a slow token endpoint does not hold up cached tokens") {
   FaultStack s;
   s.p.add_fault({{"kind", "delay"}, {"delay_ms", 2500}, {"path_prefix", "/oauth/token"}});

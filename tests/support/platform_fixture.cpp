@@ -102,16 +102,20 @@ HttpReply https_form(const std::string& url, const std::string& ca, const Form& 
   return https_request("POST", url, ca, "application/x-www-form-urlencoded", form_encode(form));
 }
 
-PlatformFixture::PlatformFixture(std::vector<std::string> extra_args) {
-  pki_dir_ = dir_.path() + "/pki";
+PlatformFixture::PlatformFixture(std::vector<std::string> extra_args)
+    : PlatformFixture(PlatformOptions{.args = std::move(extra_args)}) {}
+
+PlatformFixture::PlatformFixture(PlatformOptions options) {
+  pki_dir_ = options.pki_dir.empty() ? dir_.path() + "/pki" : options.pki_dir;
   ca_ = pki_dir_ + "/ca.pem";
   log_path_ = dir_.path() + "/platform.log";
   port_file_ = dir_.path() + "/port";
   if (kEmulator.empty()) throw std::runtime_error("no platform emulator built (FLUXLOOP_TEST_EMULATOR is empty)");
-  make_test_pki(pki_dir_);
-  std::vector<std::string> argv{kEmulator, "--cert", pki_dir_ + "/server.pem", "--key", pki_dir_ + "/server-key.pem",
-                                "--port", "0", "--port-file", port_file_};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+  if (options.pki_dir.empty()) make_test_pki(pki_dir_);
+  std::vector<std::string> argv{kEmulator, "--cert", pki_dir_ + "/" + options.cert + ".pem", "--key",
+                                pki_dir_ + "/" + options.cert + "-key.pem", "--port", std::to_string(options.port),
+                                "--port-file", port_file_};
+  argv.insert(argv.end(), options.args.begin(), options.args.end());
   process_ = Process(argv, base_env(dir_.path()), log_path_);
   const bool up = eventually([&] { return !read_file(port_file_).empty() || !process_.running(); }, kStartTimeout);
   if (!up || !process_.running()) throw std::runtime_error("the platform emulator did not start; log:\n" + log());

@@ -45,11 +45,19 @@ HttpReply https_form(const std::string& url, const std::string& ca, const Form& 
 // Percent-encodes a form value (RFC 3986 unreserved characters stay as they are).
 std::string form_encode(const Form& form);
 
+struct PlatformOptions {
+  std::vector<std::string> args;  // extra emulator options, e.g. {"--token-lifetime", "4", "--quiet"}
+  std::string pki_dir;            // an existing test PKI to reuse (same CA); empty: generate a new one
+  std::string cert = "server";    // the PKI's certificate to serve: "server", "wrong-host", "self-signed"
+  int port = 0;                   // 0: a free port; else this one (e.g. to replace a stopped instance)
+};
+
 class PlatformFixture {
  public:
-  // Generates a PKI and starts the emulator with `extra_args` (e.g. {"--token-lifetime", "4"});
-  // `--quiet` is not added, so its request log (never a token or query string) is in log().
+  // Starts the emulator with `extra_args` (e.g. {"--token-lifetime", "4"}) on a fresh PKI.
+  // Without `--quiet` its request log (never a token or query string) is in log().
   explicit PlatformFixture(std::vector<std::string> extra_args = {});
+  explicit PlatformFixture(PlatformOptions options);
   ~PlatformFixture();
   PlatformFixture(const PlatformFixture&) = delete;
   PlatformFixture& operator=(const PlatformFixture&) = delete;
