@@ -73,81 +73,6 @@ json credentials_file(AgentFixture& f) {
 
 // ---- (a) many clients, short-lived tokens -----------------------------------------------------
 
-namespace {
-
-struct Sample {
-  std::string token;
-  Clock::time_point before;  // taken before the client started: the agent answered after this
-  int min_valid = 0;
-};
-
-// Checks, while the storm runs, that each token stayed valid for its --min-valid: for every
-// (min_valid, token) it probes GET /v1/me at (latest request that returned it) + min_valid - margin.
-class Prober {
- public:
-  static constexpr auto kMargin = 400ms;   // covers client start-up and curl + TLS before the probe lands
-  static constexpr auto kLateLimit = 250ms;  // a probe launched later than this past due is not judged
-
-  explicit Prober(PlatformFixture& p) : platform_(p) {}
-
-  void add(Sample s) {
-    std::lock_guard lock(mutex_);
-    auto& slot = pending_[{s.min_valid, s.token}];
-    if (slot.token.empty() || s.before > slot.before) slot = std::move(s);
-  }
-
-  // Launches every probe that is due; call often.
-  void tick(bool flush) {
-    std::vector<Sample> due;
-    {
-      std::lock_guard lock(mutex_);
-      for (auto it = pending_.begin(); it != pending_.end();) {
-        const auto at = it->second.before + std::chrono::seconds(it->second.min_valid) - kMargin;
-        if (flush || Clock::now() >= at) {
-          due.push_back(std::move(it->second));
-          it = pending_.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
-    for (auto& s : due) probes_.push_back(std::async(std::launch::async, [this, s] { probe(s); }));
-  }
-
-  void finish() {
-    for (auto& f : probes_) f.wait();
-  }
-
-  int judged = 0, late = 0;
-  std::vector<std::string> failures;
-
- private:
-  void probe(const Sample& s) {
-    const auto due = s.before + std::chrono::seconds(s.min_valid) - kMargin;
-    const auto launched = Clock::now();
-    const bool on_time = launched - due < kLateLimit;
-    const auto reply = platform_.api_get("/v1/me", s.token);
-    std::lock_guard lock(mutex_);
-    if (!on_time) {
-      ++late;
-      return;
-    }
-    ++judged;
-    if (reply.status != 200) {
-      failures.push_back("a token served for --min-valid " + std::to_string(s.min_valid) + " was refused (HTTP " +
-                         std::to_string(reply.status) + ") " +
-                         std::to_string(std::chrono::duration<double>(launched - s.before).count()) +
-                         " s after the request started: " + reply.body);
-    }
-  }
-
-  PlatformFixture& platform_;
-  std::mutex mutex_;
-  std::map<std::pair<int, std::string>, Sample> pending_;
-  std::vector<std::future<void>> probes_;
-};
-
-}  // namespace
 
 TEST_CASE("lifecycle: concurrent clients on 4 s tokens get no stale token with single-flight and proactive refresh" *
           doctest::test_suite("concurrency")) {
@@ -163,7 +88,7 @@ TEST_CASE("lifecycle: concurrent clients on 4 s tokens get no stale token with s
   import_profile(p, f);
   p.reset_stats();
 
-  Prober prober(p);
+  testsupport::ValidityProber prober(p);
   std::atomic<bool> stop{false};
   std::atomic<int> calls{0}, failed_calls{0};
   std::mutex errors_mutex;

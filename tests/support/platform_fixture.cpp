@@ -201,6 +201,52 @@ proto::Result<std::string> agent_exchange(const std::string& socket, const std::
   return body;
 }
 
+void ValidityProber::add(TokenSample sample) {
+  std::lock_guard lock(mutex_);
+  auto& slot = pending_[{sample.min_valid, sample.token}];
+  if (slot.token.empty() || sample.before > slot.before) slot = std::move(sample);
+}
+
+void ValidityProber::tick(bool flush) {
+  std::vector<TokenSample> due;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = pending_.begin(); it != pending_.end();) {
+      const auto at = it->second.before + std::chrono::seconds(it->second.min_valid) - kMargin;
+      if (flush || std::chrono::steady_clock::now() >= at) {
+        due.push_back(std::move(it->second));
+        it = pending_.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (auto& sample : due) probes_.push_back(std::async(std::launch::async, [this, sample] { probe(sample); }));
+}
+
+void ValidityProber::finish() {
+  for (auto& probe : probes_) probe.wait();
+}
+
+void ValidityProber::probe(const TokenSample& sample) {
+  const auto due = sample.before + std::chrono::seconds(sample.min_valid) - kMargin;
+  const auto launched = std::chrono::steady_clock::now();
+  const bool on_time = launched - due < kLateLimit;
+  const auto reply = platform_.api_get("/v1/me", sample.token);
+  std::lock_guard lock(mutex_);
+  if (!on_time) {
+    ++late;
+    return;
+  }
+  ++judged;
+  if (reply.status != 200) {
+    failures.push_back("a token served for --min-valid " + std::to_string(sample.min_valid) + " was refused (HTTP " +
+                       std::to_string(reply.status) + ") " +
+                       std::to_string(std::chrono::duration<double>(launched - sample.before).count()) +
+                       " s after the request started: " + reply.body);
+  }
+}
+
 bool client_has(AgentFixture& agent, const std::vector<std::string>& command) {
   // The client binary is fixed for the test run: ask once per command.
   static std::mutex mutex;

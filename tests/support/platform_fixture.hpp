@@ -5,6 +5,9 @@
 #pragma once
 
 #include <chrono>
+#include <future>
+#include <map>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -103,6 +106,41 @@ class PlatformFixture {
   std::string pki_dir_, ca_, log_path_, port_file_, issuer_;
   int port_ = 0;
   Process process_;
+};
+
+// One token as a client received it, for ValidityProber.
+struct TokenSample {
+  std::string token;
+  std::chrono::steady_clock::time_point before;  // taken before the client started: the agent answered later
+  int min_valid = 0;                             // the --min-valid the client asked for
+};
+
+// Checks, while clients run, that every token stayed valid for the --min-valid it was served for:
+// for each (min_valid, token) it probes GET /v1/me at (latest request that returned it) +
+// min_valid - kMargin, so the probe lands while a correct agent's token must still be valid.
+class ValidityProber {
+ public:
+  static constexpr auto kMargin = std::chrono::milliseconds(400);     // client start-up, curl and TLS before the probe lands
+  static constexpr auto kLateLimit = std::chrono::milliseconds(250);  // a probe launched later than this past due is not judged
+
+  explicit ValidityProber(PlatformFixture& platform) : platform_(platform) {}
+  // Records a token a client received (thread-safe).
+  void add(TokenSample sample);
+  // Launches every probe that is due (all pending ones with `flush`); call often from one thread.
+  void tick(bool flush);
+  // Waits for every launched probe; the figures below are final afterwards.
+  void finish();
+
+  int judged = 0, late = 0;
+  std::vector<std::string> failures;  // one line per refused token (never the token itself)
+
+ private:
+  void probe(const TokenSample& sample);
+
+  PlatformFixture& platform_;
+  std::mutex mutex_;
+  std::map<std::pair<int, std::string>, TokenSample> pending_;
+  std::vector<std::future<void>> probes_;
 };
 
 // One raw protocol exchange with the agent at `socket`: sends `frame`, returns the reply body (or an
