@@ -114,6 +114,20 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       co_return proto::Error{proto::ErrorCode::login_required,
                              "profile '" + profile + "' has no refresh token: run `fluxloop auth login --profile " + profile + "`"};
     }
+    if (entry->login_required) {
+      // The server already refused this refresh token; asking again only repeats invalid_grant
+      // (and tells the server someone keeps trying a dead token). Only a newer token helps.
+      const std::string refused = entry->credentials.refresh_token;
+      auto stored = co_await hooks.reload(profile);
+      if (stored && !stored->refresh_token.empty() && stored->refresh_token != refused) {
+        cache.put(profile, std::move(*stored));
+        schedule(profile);
+        co_return proto::Ok{};
+      }
+      co_return proto::Error{proto::ErrorCode::login_required,
+                             "the refresh token of profile '" + profile + "' was refused: run `fluxloop auth login --profile " +
+                                 profile + "`"};
+    }
     const store::Credentials used = entry->credentials;
     ++attempts;
     Attempt outcome = co_await hooks.refresh(profile, used);
