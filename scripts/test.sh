@@ -33,7 +33,9 @@ for stage in $stages; do
         ctest --test-dir "$root/build-asan" --output-on-failure -j2 || status=1
       ;;
     tsan)
-      "$root/scripts/build.sh" "$root/build-tsan" -DFLUXLOOP_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
+      # Only what the concurrency tests run: the agent, the client and the two test binaries.
+      FLUXLOOP_TARGETS="fluxloop fluxloop-agentd unit_tests integration_tests" \
+        "$root/scripts/build.sh" "$root/build-tsan" -DFLUXLOOP_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
       TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
         ctest --test-dir "$root/build-tsan" --output-on-failure -j2 -L concurrency || status=1
