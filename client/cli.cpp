@@ -10,6 +10,7 @@
 
 #include "client/commands_agent.hpp"
 #include "client/commands_auth.hpp"
+#include "client/commands_login.hpp"
 #include "client/commands_profile.hpp"
 #include "client/duration.hpp"
 #include "client/output.hpp"
@@ -32,6 +33,9 @@ struct Tree {
   AuthImportOptions auth_import;
   AuthTokenOptions auth_token;
   AuthStatusOptions auth_status;
+  AuthLoginOptions auth_login;
+  AuthRefreshOptions auth_refresh;
+  AuthLogoutOptions auth_logout;
   ProfileAddOptions profile_add;
   ProfileListOptions profile_list;
   ProfileRemoveOptions profile_remove;
@@ -90,6 +94,27 @@ void build_auth_status(CLI::App& group, Tree& t) {
   on_run(c, t, [&t] { return auth_status(t.app, t.auth_status); });
 }
 
+void build_auth_login(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("login", "Log in: opens the authorization page in your browser ($BROWSER, else xdg-open)");
+  add_profile_option(c, t.auth_login.profile);
+  c->add_flag("--device", t.auth_login.device,
+              "Device login: shows a URL and a code to enter on any device (default in an SSH session without a display)");
+  c->add_flag("--no-browser", t.auth_login.no_browser, "Print the URL instead of opening a browser");
+  on_run(c, t, [&t] { return auth_login(t.app, t.auth_login); });
+}
+
+void build_auth_refresh(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("refresh", "Refresh the access token now");
+  add_profile_option(c, t.auth_refresh.profile);
+  on_run(c, t, [&t] { return auth_refresh(t.app, t.auth_refresh); });
+}
+
+void build_auth_logout(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("logout", "Revoke the tokens at the server when it can, then forget them");
+  add_profile_option(c, t.auth_logout.profile);
+  on_run(c, t, [&t] { return auth_logout(t.app, t.auth_logout); });
+}
+
 void build_profile_add(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("add", "Add a profile");
   ProfileAddOptions& o = t.profile_add;
@@ -141,14 +166,15 @@ struct Group {
   std::span<const Leaf> leaves;
 };
 
-constexpr std::array kAuth{Leaf{"import", build_auth_import}, Leaf{"token", build_auth_token},
-                           Leaf{"status", build_auth_status}};
+constexpr std::array kAuth{Leaf{"login", build_auth_login},     Leaf{"import", build_auth_import},
+                           Leaf{"token", build_auth_token},     Leaf{"status", build_auth_status},
+                           Leaf{"refresh", build_auth_refresh}, Leaf{"logout", build_auth_logout}};
 constexpr std::array kProfile{Leaf{"add", build_profile_add}, Leaf{"list", build_profile_list},
                               Leaf{"remove", build_profile_remove}};
 constexpr std::array kConfig{Leaf{"set", build_config_set}};
 constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop}};
 constexpr std::array kGroups{
-    Group{"auth", "Import credentials, print tokens, show their state", kAuth},
+    Group{"auth", "Log in and out, import credentials, print tokens, show their state", kAuth},
     Group{"profile", "Add, list and remove profiles", kProfile},
     Group{"config", "Agent settings", kConfig},
     Group{"agent", "The agent process", kAgent},
