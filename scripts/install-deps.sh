@@ -6,8 +6,12 @@ packages=(
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libcli11-dev
   libssl-dev openssl libsecret-1-dev libsystemd-dev libqrencode-dev
   gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin systemd
-  hyperfine socat curl jq python3 nodejs npm util-linux
+  hyperfine socat curl jq python3 util-linux
 )
+# Node.js and npm (for the oidc-provider interop peer): Debian's packages unless a node with its own
+# npm is already installed (a nodesource nodejs bundles npm and conflicts with Debian's npm package).
+command -v node >/dev/null || packages+=(nodejs)
+command -v npm >/dev/null || packages+=(npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
