@@ -34,7 +34,9 @@ struct Login {
   proto::Result<proto::LoginWaitReply> result;
   std::unique_ptr<oauth::LoopbackListener> listener;
 
+  // The first outcome wins: closing a superseded login's listener makes its flow report again.
   void finish(proto::Result<proto::LoginWaitReply> outcome) {
+    if (done) return;
     result = std::move(outcome);
     done = true;
     if (listener) listener->close();
