@@ -23,6 +23,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/app.hpp"
+#include "agentd/config/config.hpp"
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
 #include "agentd/server/listener.hpp"
@@ -140,7 +141,7 @@ int serve(const Options& options, agentd::server::Listener& listener, agentd::da
   const char* forced_store = std::getenv("FLUXLOOP_STORE");
   agentd::App app(io.get_executor(),
                   agentd::AppOptions{
-                      .home = proto::home_dir(),
+                      .home = agentd::config::home_dir(),
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
                       // Posted, not called: the agent_stop request is answered before connections close.
@@ -253,7 +254,7 @@ int main(int argc, char** argv) {
   agentd::daemon::StartupReport report;
   if (options.mode == Mode::daemon) {
     std::string log_path;
-    auto log = agentd::daemon::open_daemon_log(proto::home_dir(), log_path);
+    auto log = agentd::daemon::open_daemon_log(agentd::config::home_dir(), log_path);
     if (!log) {
       spdlog::error("{}", log.error().message);
       return kExitError;

@@ -1,6 +1,5 @@
 #include "proto/paths.hpp"
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -17,15 +16,6 @@ std::string default_socket_path() {
   if (auto path = env("FLUXLOOP_AGENT_SOCK"); !path.empty()) return path;
   if (auto runtime = env("XDG_RUNTIME_DIR"); !runtime.empty()) return runtime + "/fluxloop/agent.sock";
   return "/tmp/fluxloop-" + std::to_string(::getuid()) + "/agent.sock";
-}
-
-std::string home_dir() {
-  if (auto home = env("FLUXLOOP_HOME"); !home.empty()) return home;
-  auto user_home = env("HOME");
-  if (user_home.empty()) {
-    if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) user_home = pw->pw_dir;
-  }
-  return user_home + "/.fluxloop";
 }
 
 }  // namespace proto

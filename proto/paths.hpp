@@ -1,4 +1,4 @@
-// Where the agent's socket and state live, resolved from the environment the same way on both sides.
+// Where the agent's socket lives, resolved from the environment the same way on both sides.
 #pragma once
 
 #include <string>
@@ -7,7 +7,5 @@ namespace proto {
 
 // FLUXLOOP_AGENT_SOCK, else $XDG_RUNTIME_DIR/fluxloop/agent.sock, else /tmp/fluxloop-$UID/agent.sock.
 std::string default_socket_path();
-// FLUXLOOP_HOME, else $HOME/.fluxloop (HOME from the environment, else the passwd entry).
-std::string home_dir();
 
 }  // namespace proto

@@ -1,5 +1,10 @@
 #include "agentd/config/config.hpp"
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cstdlib>
+
 #include <nlohmann/json.hpp>
 
 #include "agentd/util/atomic_file.hpp"
@@ -12,6 +17,16 @@ constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 constexpr std::size_t kMaxProfileName = 64;
 
 }  // namespace
+
+std::string home_dir() {
+  if (const char* home = std::getenv("FLUXLOOP_HOME"); home && *home) return home;
+  std::string user_home;
+  if (const char* env = std::getenv("HOME"); env && *env) user_home = env;
+  if (user_home.empty()) {
+    if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) user_home = pw->pw_dir;
+  }
+  return user_home + "/.fluxloop";
+}
 
 proto::Result<Config> load(const std::string& path) {
   auto text = util::read_file(path, kMaxConfigBytes, util::Privacy::any);

@@ -29,6 +29,10 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
+// FLUXLOOP_HOME, else $HOME/.fluxloop (HOME from the environment, else the passwd entry).
+// Agent-only: the statically linked client must not call NSS functions such as getpwuid.
+std::string home_dir();
+
 // Missing file: an empty Config. Unparseable: store_error naming the file (never overwritten).
 proto::Result<Config> load(const std::string& path);
 proto::Status save(const std::string& path, const Config& config);
