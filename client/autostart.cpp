@@ -77,6 +77,14 @@ std::string find_agentd(std::string_view self_exe, std::string_view path_env) {
   return {};
 }
 
+std::vector<char*> c_strings(std::vector<std::string>& items) {
+  std::vector<char*> out;
+  out.reserve(items.size() + 1);
+  for (auto& item : items) out.push_back(item.data());
+  out.push_back(nullptr);
+  return out;
+}
+
 Outcome<proto::Ok> start_agent(const std::string& socket_path) {
   const char* path_env = std::getenv("PATH");
   const std::string binary = find_agentd(self_executable(), path_env ? path_env : "");
@@ -85,13 +93,9 @@ Outcome<proto::Ok> start_agent(const std::string& socket_path) {
   }
 
   std::vector<std::string> args{binary, "--daemon", "--socket", socket_path};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(args);
   std::vector<std::string> env = agent_environment(environ);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = c_strings(env);
 
   posix_spawn_file_actions_t actions;
   posix_spawnattr_t attr;

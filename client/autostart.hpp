@@ -18,6 +18,9 @@ bool is_secret_variable(std::string_view entry) noexcept;
 // The environment for a started agent: `environ` (NULL-terminated) without the secret variables.
 std::vector<std::string> agent_environment(const char* const* environ);
 
+// The null-terminated char* array execve/posix_spawn take, pointing into `items` (which must outlive it).
+std::vector<char*> c_strings(std::vector<std::string>& items);
+
 // The agent binary: `fluxloop-agentd` in the directory of `self_exe` if executable there, else the
 // first executable one on `path_env` (empty entries, i.e. the current directory, are skipped).
 // Empty when none is found.

@@ -173,15 +173,11 @@ Outcome<proto::Ok> open_browser(const std::vector<std::string>& command) {
   if (command.empty()) return Failure{kExitError, "no browser command"};
   // Everything the helper needs is prepared before fork: the child only spawns, waits and exits.
   std::vector<std::string> args = command;
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
+  std::vector<char*> argv = c_strings(args);
   // The browser runs with the user's environment minus FLUXLOOP_TOKEN and FLUXLOOP_API_KEY: no
   // secret in a child's environment (CONTRACT.md "Security floor"), the same filter as autostart.
   std::vector<std::string> env = agent_environment(environ);
-  std::vector<char*> envp;
-  for (auto& e : env) envp.push_back(e.data());
-  envp.push_back(nullptr);
+  std::vector<char*> envp = c_strings(env);
 
   std::fflush(nullptr);  // nothing buffered may be written twice by the child
   const pid_t helper = ::fork();
