@@ -22,9 +22,7 @@ int agent_status(App& app, const AgentStatusOptions& options) {
   auto reply = app.call(proto::AgentStatus{});
   if (!reply) return report(reply.failure());
   if (options.json) {
-    nlohmann::json document = nlohmann::json::object();
-    proto::write(document, *reply);
-    print_json(document);
+    print_message_json(*reply);
   } else {
     print_value(render_agent_status(*reply));
   }

@@ -85,9 +85,7 @@ int auth_status(App& app, const AuthStatusOptions& options) {
   auto reply = app.call(request);
   if (!reply) return report(reply.failure());
   if (options.json) {
-    nlohmann::json document = nlohmann::json::object();
-    proto::write(document, *reply);
-    print_json(document);
+    print_message_json(*reply);
   } else {
     print_value(render_auth_status(*reply));
     if (reply->profiles.empty() && reply->store_problem.empty()) {

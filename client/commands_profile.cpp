@@ -28,9 +28,7 @@ int profile_list(App& app, const ProfileListOptions& options) {
   auto reply = app.call(proto::ProfileList{});
   if (!reply) return report(reply.failure());
   if (options.json) {
-    nlohmann::json document = nlohmann::json::object();
-    proto::write(document, *reply);
-    print_json(document);
+    print_message_json(*reply);
   } else if (reply->profiles.empty()) {
     note("no profiles yet: add one with `fluxloop profile add NAME --issuer URL --client-id ID` or `fluxloop auth import FILE`");
   } else {

@@ -4,7 +4,7 @@
 
 #include <string_view>
 
-#include <nlohmann/json_fwd.hpp>
+#include <nlohmann/json.hpp>
 
 #include "client/outcome.hpp"
 
@@ -14,6 +14,13 @@ namespace client {
 void print_value(std::string_view text);
 // Writes one JSON document (indented, newline-terminated) to stdout.
 void print_json(const nlohmann::json& document);
+// Writes a protocol message (an agent's reply) as one JSON document: the `--json` form of a command.
+template <typename Message>
+void print_message_json(const Message& message) {
+  nlohmann::json document = nlohmann::json::object();
+  write(document, message);  // proto::write, found by argument-dependent lookup
+  print_json(document);
+}
 // Writes "fluxloop: <message>\n" to stderr.
 void note(std::string_view message);
 // Reports `failure` on stderr and returns its exit code.
