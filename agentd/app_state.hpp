@@ -74,6 +74,19 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::LogoutReply>> on(const proto::AuthLogout&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::LoginStartReply>> on(const proto::LoginStart&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::LoginWaitReply>> on(const proto::LoginWait&, const server::Peer&);
+  // agentd/app_lock.cpp
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::AgentLock&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::AgentUnlock&, const server::Peer&);
+  // agentd/app_apikeys.cpp
+  boost::asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> on(const proto::ApiKeyCreate&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyListReply>> on(const proto::ApiKeyList&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyInfo&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyRevoke&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> on(const proto::ApiKeyRotate&, const server::Peer&);
+  // agentd/app_api.cpp
+  boost::asio::awaitable<proto::Result<proto::ApiReply>> on(const proto::ApiRequest&, const server::Peer&);
+  // agentd/app_redact.cpp
+  boost::asio::awaitable<proto::Result<proto::RedactReply>> on(const proto::Redact&, const server::Peer&);
 };
 
 }  // namespace agentd

@@ -16,9 +16,10 @@ namespace proto {
 
 // Every request the agent understands. The agent dispatches with std::visit, so a request type
 // added here without a handler does not compile.
-using Request = std::variant<AgentStatus, AgentStop, ProfileAdd, ProfileList, ProfileRemove, ConfigSet,
-                             AuthImport, GetToken, AuthStatus, AuthRefresh, AuthLogout,
-                             LoginStart, LoginWait>;
+using Request = std::variant<AgentStatus, AgentStop, AgentLock, AgentUnlock, ProfileAdd, ProfileList,
+                             ProfileRemove, ConfigSet, AuthImport, GetToken, AuthStatus, AuthRefresh,
+                             AuthLogout, LoginStart, LoginWait, ApiKeyCreate, ApiKeyList, ApiKeyInfo,
+                             ApiKeyRevoke, ApiKeyRotate, ApiRequest, Redact>;
 
 struct RequestFrame {
   std::uint64_t id = 0;

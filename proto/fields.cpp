@@ -69,6 +69,15 @@ void Reader::optional(std::string_view key, std::vector<std::string>& out) {
   out = std::move(items);
 }
 
+void Reader::optional_object(std::string_view key, const std::function<void(Reader&)>& each) {
+  const auto* value = find(key, false);
+  if (!value) return;
+  if (!value->is_object()) return fail(key, "an object");
+  Reader nested(*value, context_.empty() ? std::string(key) : context_ + "." + std::string(key));
+  each(nested);
+  if (!nested.ok()) error_ = nested.error();
+}
+
 void Reader::optional_objects(std::string_view key, const std::function<void(Reader&)>& each) {
   const auto* value = find(key, false);
   if (!value) return;

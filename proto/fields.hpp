@@ -27,6 +27,8 @@ class Reader {
   void optional(std::string_view key, std::vector<std::string>& out);
   // Calls `each` with a Reader for every object of the array at `key` (absent: no calls).
   void optional_objects(std::string_view key, const std::function<void(Reader&)>& each);
+  // Calls `each` with a Reader for the object at `key` (absent: no call).
+  void optional_object(std::string_view key, const std::function<void(Reader&)>& each);
 
   bool ok() const noexcept { return !error_; }
   const std::optional<Error>& error() const noexcept { return error_; }

@@ -12,6 +12,11 @@ void put(nlohmann::json& out, const char* key, const std::string& value) {
 void put(nlohmann::json& out, const char* key, const std::vector<std::string>& value) {
   if (!value.empty()) out[key] = value;
 }
+template <typename T>
+void write_list(nlohmann::json& out, const char* key, const std::vector<T>& items) {
+  auto& list = out[key] = nlohmann::json::array();
+  for (const auto& item : items) write(list.emplace_back(nlohmann::json::object()), item);
+}
 
 }  // namespace
 
@@ -24,6 +29,37 @@ void read(Reader&, AgentStop&) {}
 void write(nlohmann::json&, const ProfileList&) {}
 void read(Reader&, ProfileList&) {}
 
+void write(nlohmann::json& out, const Usage& m) {
+  out["name"] = m.name;
+  out["kind"] = m.kind;
+  put(out, "last_used", m.last_used);
+  out["requests"] = m.requests;
+  out["failures"] = m.failures;
+}
+void read(Reader& in, Usage& m) {
+  in.required("name", m.name);
+  in.optional("kind", m.kind);
+  in.optional("last_used", m.last_used);
+  in.optional("requests", m.requests);
+  in.optional("failures", m.failures);
+}
+
+void write(nlohmann::json& out, const Anomaly& m) {
+  out["time"] = m.time;
+  out["kind"] = m.kind;
+  out["detail"] = m.detail;
+}
+void read(Reader& in, Anomaly& m) {
+  in.optional("time", m.time);
+  in.required("kind", m.kind);
+  in.optional("detail", m.detail);
+}
+
+void write(nlohmann::json& out, const AgentLock& m) { out["passphrase"] = m.passphrase; }
+void read(Reader& in, AgentLock& m) { in.required("passphrase", m.passphrase); }
+void write(nlohmann::json& out, const AgentUnlock& m) { out["passphrase"] = m.passphrase; }
+void read(Reader& in, AgentUnlock& m) { in.required("passphrase", m.passphrase); }
+
 void write(nlohmann::json& out, const AgentStatusReply& m) {
   out["version"] = m.version;
   out["pid"] = m.pid;
@@ -34,6 +70,11 @@ void write(nlohmann::json& out, const AgentStatusReply& m) {
   out["home"] = m.home;
   out["profiles"] = m.profiles;
   out["connections"] = m.connections;
+  out["locked"] = m.locked;
+  if (m.lifetime_seconds != 0) out["lifetime_seconds"] = m.lifetime_seconds;
+  out["requests"] = m.requests;
+  write_list(out, "usage", m.usage);
+  write_list(out, "anomalies", m.anomalies);
 }
 void read(Reader& in, AgentStatusReply& m) {
   in.optional("version", m.version);
@@ -45,6 +86,11 @@ void read(Reader& in, AgentStatusReply& m) {
   in.optional("home", m.home);
   in.optional("profiles", m.profiles);
   in.optional("connections", m.connections);
+  in.optional("locked", m.locked);
+  in.optional("lifetime_seconds", m.lifetime_seconds);
+  in.optional("requests", m.requests);
+  in.optional_objects("usage", [&](Reader& r) { read(r, m.usage.emplace_back()); });
+  in.optional_objects("anomalies", [&](Reader& r) { read(r, m.anomalies.emplace_back()); });
 }
 
 void write(nlohmann::json& out, const ProfileAdd& m) {
@@ -53,6 +99,7 @@ void write(nlohmann::json& out, const ProfileAdd& m) {
   out["client_id"] = m.client_id;
   put(out, "api_endpoint", m.api_endpoint);
   put(out, "scopes", m.scopes);
+  if (m.lifetime_seconds != 0) out["lifetime_seconds"] = m.lifetime_seconds;
 }
 void read(Reader& in, ProfileAdd& m) {
   in.required("name", m.name);
@@ -60,6 +107,7 @@ void read(Reader& in, ProfileAdd& m) {
   in.required("client_id", m.client_id);
   in.optional("api_endpoint", m.api_endpoint);
   in.optional("scopes", m.scopes);
+  in.optional("lifetime_seconds", m.lifetime_seconds);
 }
 
 void write(nlohmann::json& out, const ProfileInfo& m) {
@@ -68,6 +116,7 @@ void write(nlohmann::json& out, const ProfileInfo& m) {
   put(out, "client_id", m.client_id);
   put(out, "api_endpoint", m.api_endpoint);
   put(out, "scopes", m.scopes);
+  if (m.lifetime_seconds != 0) out["lifetime_seconds"] = m.lifetime_seconds;
   out["default"] = m.is_default;
   out["has_credentials"] = m.has_credentials;
 }
@@ -77,14 +126,14 @@ void read(Reader& in, ProfileInfo& m) {
   in.optional("client_id", m.client_id);
   in.optional("api_endpoint", m.api_endpoint);
   in.optional("scopes", m.scopes);
+  in.optional("lifetime_seconds", m.lifetime_seconds);
   in.optional("default", m.is_default);
   in.optional("has_credentials", m.has_credentials);
 }
 
 void write(nlohmann::json& out, const ProfileListReply& m) {
   put(out, "default_profile", m.default_profile);
-  auto& list = out["profiles"] = nlohmann::json::array();
-  for (const auto& p : m.profiles) write(list.emplace_back(nlohmann::json::object()), p);
+  write_list(out, "profiles", m.profiles);
 }
 void read(Reader& in, ProfileListReply& m) {
   in.optional("default_profile", m.default_profile);
@@ -138,6 +187,12 @@ void read(Reader& in, GetToken& m) {
 void write(nlohmann::json& out, const ProfileStatus& m) {
   out["name"] = m.name;
   out["state"] = m.state;
+  put(out, "credential", m.credential);
+  put(out, "api_key", m.api_key);
+  put(out, "forget_at", m.forget_at);
+  put(out, "last_used", m.last_used);
+  out["requests"] = m.requests;
+  out["failures"] = m.failures;
   put(out, "user_email", m.user_email);
   put(out, "access_token", m.access_token);
   put(out, "refresh_token", m.refresh_token);
@@ -150,6 +205,12 @@ void write(nlohmann::json& out, const ProfileStatus& m) {
 void read(Reader& in, ProfileStatus& m) {
   in.required("name", m.name);
   in.optional("state", m.state);
+  in.optional("credential", m.credential);
+  in.optional("api_key", m.api_key);
+  in.optional("forget_at", m.forget_at);
+  in.optional("last_used", m.last_used);
+  in.optional("requests", m.requests);
+  in.optional("failures", m.failures);
   in.optional("user_email", m.user_email);
   in.optional("access_token", m.access_token);
   in.optional("refresh_token", m.refresh_token);
@@ -164,8 +225,7 @@ void write(nlohmann::json& out, const AuthStatusReply& m) {
   put(out, "default_profile", m.default_profile);
   put(out, "store", m.store);
   put(out, "store_problem", m.store_problem);
-  auto& list = out["profiles"] = nlohmann::json::array();
-  for (const auto& p : m.profiles) write(list.emplace_back(nlohmann::json::object()), p);
+  write_list(out, "profiles", m.profiles);
 }
 void read(Reader& in, AuthStatusReply& m) {
   in.optional("default_profile", m.default_profile);

@@ -18,6 +18,24 @@ namespace proto {
 
 struct OkReply {};
 
+// ---- monitoring (docs/audit.md) --------------------------------------------------------------
+
+// Use of one credential: a profile held by the agent, or an API key passed by a client (masked).
+struct Usage {
+  std::string name;          // profile name, or the masked key ("flx_…a1b2")
+  std::string kind;          // "profile" or "api_key"
+  std::string last_used;     // RFC 3339 UTC, empty when never used
+  std::int64_t requests = 0; // requests that used the credential
+  std::int64_t failures = 0; // of those, refused or failed (scope, revoked, login required, network)
+};
+
+// Something unusual the agent noticed (also logged as a warning).
+struct Anomaly {
+  std::string time;    // RFC 3339 UTC
+  std::string kind;    // "request_rate", "rejected_peers", "refresh_failures"
+  std::string detail;  // for people; never a secret
+};
+
 // ---- agent -----------------------------------------------------------------------------------
 
 struct AgentStatusReply {
@@ -30,6 +48,11 @@ struct AgentStatusReply {
   std::string home;          // FLUXLOOP_HOME in use
   std::int64_t profiles = 0;
   std::int64_t connections = 0;
+  bool locked = false;                 // agent_lock in force: no secret is served
+  std::int64_t lifetime_seconds = 0;   // --lifetime of the agent (0: none)
+  std::int64_t requests = 0;           // requests answered since start
+  std::vector<Usage> usage;            // per profile and per API key
+  std::vector<Anomaly> anomalies;      // most recent last, bounded
 };
 struct AgentStatus {
   static constexpr std::string_view kOp = "agent_status";
@@ -39,6 +62,19 @@ struct AgentStatus {
 struct AgentStop {
   static constexpr std::string_view kOp = "agent_stop";
   using Reply = OkReply;
+};
+
+// Locks the agent with a passphrase: until agent_unlock with the same passphrase no secret is served
+// (get_token, api_request, apikeys_*); refreshes go on. Locking a locked agent is an error.
+struct AgentLock {
+  static constexpr std::string_view kOp = "agent_lock";
+  using Reply = OkReply;
+  std::string passphrase;  // a secret; never logged
+};
+struct AgentUnlock {
+  static constexpr std::string_view kOp = "agent_unlock";
+  using Reply = OkReply;
+  std::string passphrase;
 };
 
 // ---- profiles and configuration --------------------------------------------------------------
@@ -51,6 +87,7 @@ struct ProfileAdd {
   std::string client_id;
   std::string api_endpoint;         // empty: the platform default
   std::vector<std::string> scopes;  // empty: the default scopes
+  std::int64_t lifetime_seconds = 0;  // credentials are forgotten this long after they arrive (0: never)
 };
 
 struct ProfileInfo {
@@ -59,6 +96,7 @@ struct ProfileInfo {
   std::string client_id;
   std::string api_endpoint;
   std::vector<std::string> scopes;
+  std::int64_t lifetime_seconds = 0;
   bool is_default = false;
   bool has_credentials = false;
 };
@@ -77,7 +115,7 @@ struct ProfileRemove {
   std::string name;
 };
 
-// `config set KEY VALUE`; keys: "profile" (the default profile).
+// `config set KEY VALUE`; keys: "profile" (the default profile), "api_key_file" (a path; empty unsets).
 struct ConfigSet {
   static constexpr std::string_view kOp = "config_set";
   using Reply = OkReply;
@@ -114,6 +152,12 @@ struct GetToken {
 struct ProfileStatus {
   std::string name;
   std::string state;  // "valid", "expired", "login_required", "no_credentials"
+  std::string credential;  // "oauth" or "api_key"
+  std::string api_key;     // masked, for an API-key profile
+  std::string forget_at;   // RFC 3339 UTC: when --lifetime makes the agent forget the credentials
+  std::string last_used;   // RFC 3339 UTC, empty when never used
+  std::int64_t requests = 0;
+  std::int64_t failures = 0;
   std::string user_email;
   std::string access_token;   // masked
   std::string refresh_token;  // masked, empty when none
@@ -191,6 +235,119 @@ struct LoginWait {
   std::string login_id;
 };
 
+// ---- platform API: keys and requests made by the agent (docs/protocol.md) -------------------
+
+// The credential and endpoint of a platform request, chosen by the client (CONTRACT.md precedence).
+// Written flat into the request object.
+struct Target {
+  std::string profile;       // a profile held by the agent; empty: the default profile
+  std::string bearer;        // a credential the client was given (--api-key, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY,
+                             // api_key_file), used instead of any profile. A secret: never logged.
+  std::string api_endpoint;  // FLUXLOOP_API_ENDPOINT; empty: the profile's endpoint
+};
+
+// A key's record as the platform reports it; never the key itself.
+struct ApiKeyRecord {
+  std::string id;
+  std::string name;
+  std::string scope;  // read, write, read-write, admin
+  std::string type;   // user, service-account
+  std::string prefix;
+  std::string last4;
+  std::string created_at;
+  std::string last_used_at;  // empty: never used
+  std::int64_t usage_count = 0;
+  std::int64_t failed_attempts = 0;
+  std::vector<std::string> profiles;  // profiles of this agent that hold the key
+};
+
+struct ApiKeyCreateReply {
+  ApiKeyRecord record;
+  std::string key;             // the new key, shown once; empty when stored in a profile
+  std::string stored_profile;  // the profile that now holds it (--store)
+};
+struct ApiKeyCreate {
+  static constexpr std::string_view kOp = "apikey_create";
+  using Reply = ApiKeyCreateReply;
+  Target target;
+  std::string name;
+  std::string scope;          // empty: the platform default (read-write)
+  std::string type;           // empty: user
+  std::string store_profile;  // keep the key in a new profile of this name instead of returning it
+};
+
+struct ApiKeyListReply {
+  std::vector<ApiKeyRecord> keys;
+};
+struct ApiKeyList {
+  static constexpr std::string_view kOp = "apikey_list";
+  using Reply = ApiKeyListReply;
+  Target target;
+};
+
+// `key_or_id` is an id (key_…) or a key given by value (looked up, never logged).
+struct ApiKeyInfo {
+  static constexpr std::string_view kOp = "apikey_info";
+  using Reply = ApiKeyRecord;
+  Target target;
+  std::string key_or_id;
+};
+
+struct ApiKeyRevoke {
+  static constexpr std::string_view kOp = "apikey_revoke";
+  using Reply = ApiKeyRecord;  // the record of the key revoked
+  Target target;
+  std::string key_or_id;
+};
+
+struct ApiKeyRotateReply {
+  ApiKeyRecord record;          // the replacement
+  std::string key;              // the replacement key when no profile held the old one; else empty
+  std::string old_id;
+  std::string revoke_at;        // RFC 3339 UTC; empty: revoked already
+  std::vector<std::string> profiles;  // profiles that now hold the replacement
+};
+// Creates a replacement with the same name, scope and type, swaps it into every profile that held the
+// old key, and revokes the old key after `grace_seconds` (the deadline survives agent restarts).
+struct ApiKeyRotate {
+  static constexpr std::string_view kOp = "apikey_rotate";
+  using Reply = ApiKeyRotateReply;
+  Target target;
+  std::string name_or_id;
+  std::int64_t grace_seconds = 0;
+};
+
+struct ApiReply {
+  std::int64_t status = 0;   // the HTTP status
+  std::string content_type;
+  std::string body;          // the response body (UTF-8; invalid bytes replaced)
+};
+// One authenticated request to the platform API, made by the agent (the client never sees the token).
+struct ApiRequest {
+  static constexpr std::string_view kOp = "api_request";
+  using Reply = ApiReply;
+  Target target;
+  std::string method;  // GET, POST, PUT, PATCH, DELETE
+  std::string path;    // starts with '/', e.g. /v1/projects
+  std::string body;    // JSON text; empty: no body
+};
+
+// ---- redaction ---------------------------------------------------------------------------------
+
+// One chunk of a stream to redact. Stateless: the agent redacts the longest prefix it can decide
+// and says how many input bytes that covered (`consumed`); the client sends the rest again in front of
+// its next chunk. With `final` the whole input is decided.
+struct RedactReply {
+  std::string data;            // base64 of the redacted output for the consumed input
+  std::int64_t consumed = 0;   // input bytes decided
+};
+struct Redact {
+  static constexpr std::string_view kOp = "redact";
+  using Reply = RedactReply;
+  std::string data;  // base64 of the input bytes (any bytes, not only UTF-8)
+  bool final = false;
+};
+
 // ---- JSON conversion (one pair per struct) ---------------------------------------------------
 
 #define FLUXLOOP_PROTO_MESSAGE(T)             \
@@ -222,6 +379,24 @@ FLUXLOOP_PROTO_MESSAGE(LoginStartReply)
 FLUXLOOP_PROTO_MESSAGE(LoginStart)
 FLUXLOOP_PROTO_MESSAGE(LoginWaitReply)
 FLUXLOOP_PROTO_MESSAGE(LoginWait)
+FLUXLOOP_PROTO_MESSAGE(Usage)
+FLUXLOOP_PROTO_MESSAGE(Anomaly)
+FLUXLOOP_PROTO_MESSAGE(AgentLock)
+FLUXLOOP_PROTO_MESSAGE(AgentUnlock)
+FLUXLOOP_PROTO_MESSAGE(Target)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyRecord)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyCreateReply)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyCreate)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyListReply)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyList)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyInfo)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyRevoke)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyRotateReply)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyRotate)
+FLUXLOOP_PROTO_MESSAGE(ApiReply)
+FLUXLOOP_PROTO_MESSAGE(ApiRequest)
+FLUXLOOP_PROTO_MESSAGE(RedactReply)
+FLUXLOOP_PROTO_MESSAGE(Redact)
 
 #undef FLUXLOOP_PROTO_MESSAGE
 

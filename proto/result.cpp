@@ -18,6 +18,7 @@ constexpr std::array kCodeNames{
     CodeName{ErrorCode::invalid_argument, "invalid_argument"},
     CodeName{ErrorCode::no_such_profile, "no_such_profile"},
     CodeName{ErrorCode::profile_exists, "profile_exists"},
+    CodeName{ErrorCode::not_found, "not_found"},
     CodeName{ErrorCode::login_required, "login_required"},
     CodeName{ErrorCode::permission_denied, "permission_denied"},
     CodeName{ErrorCode::network, "network"},

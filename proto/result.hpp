@@ -17,6 +17,7 @@ enum class ErrorCode {
   unknown_op,           // request "op" the agent does not know
   invalid_argument,     // well-formed request with a value that makes no sense
   no_such_profile,
+  not_found,            // the platform has no such thing (API key id, path)
   profile_exists,
   login_required,       // no usable refresh token: the user must log in (exit 3)
   permission_denied,    // scope or peer refused (exit 5)

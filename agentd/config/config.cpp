@@ -52,9 +52,23 @@ proto::Result<Config> load(const std::string& path) {
       p.optional("client_id", profile.client_id);
       p.optional("api_endpoint", profile.api_endpoint);
       p.optional("scopes", profile.scopes);
+      p.optional("lifetime_seconds", profile.lifetime_seconds);
       if (!p.ok()) return corrupt(p.error()->message);
       config.profiles.emplace(name, std::move(profile));
     }
+  }
+  reader.optional("api_key_file", config.api_key_file);
+  if (auto sanitization = json.find("sanitization"); sanitization != json.end()) {
+    if (!sanitization->is_object()) return corrupt("'sanitization' must be an object");
+    proto::Reader s(*sanitization, "sanitization");
+    s.optional_objects("patterns", [&](proto::Reader& p) {
+      SanitizationPattern pattern;
+      p.required("name", pattern.name);
+      p.optional("regex", pattern.regex);
+      p.optional("replacement", pattern.replacement);
+      config.sanitization.push_back(std::move(pattern));
+    });
+    if (!s.ok()) return corrupt(s.error()->message);
   }
   if (!reader.ok()) return corrupt(reader.error()->message);
   return config;
@@ -71,6 +85,17 @@ proto::Status save(const std::string& path, const Config& config) {
     if (!profile.client_id.empty()) entry["client_id"] = profile.client_id;
     if (!profile.api_endpoint.empty()) entry["api_endpoint"] = profile.api_endpoint;
     if (!profile.scopes.empty()) entry["scopes"] = profile.scopes;
+    if (profile.lifetime_seconds != 0) entry["lifetime_seconds"] = profile.lifetime_seconds;
+  }
+  if (!config.api_key_file.empty()) json["api_key_file"] = config.api_key_file;
+  if (!config.sanitization.empty()) {
+    auto& patterns = json["sanitization"]["patterns"] = nlohmann::json::array();
+    for (const auto& pattern : config.sanitization) {
+      auto& entry = patterns.emplace_back(nlohmann::json::object());
+      entry["name"] = pattern.name;
+      if (!pattern.regex.empty()) entry["regex"] = pattern.regex;
+      if (!pattern.replacement.empty()) entry["replacement"] = pattern.replacement;
+    }
   }
   return util::write_file_atomic(path, json.dump(2) + "\n");
 }

@@ -2,6 +2,7 @@
 // Stored as FLUXLOOP_HOME/config.json (0600, atomic writes). Secrets never live here.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
@@ -19,13 +20,25 @@ struct Profile {
   std::string client_id;
   std::string api_endpoint;  // empty: kDefaultApiEndpoint
   std::vector<std::string> scopes;
+  std::int64_t lifetime_seconds = 0;  // credentials forgotten this long after they arrive (0: never)
   bool operator==(const Profile&) const = default;
+};
+
+// A redaction pattern of `sanitization.patterns` (docs/redact.md): a built-in one by name
+// ("email", "api_key", "phone") or a custom regex, each with its replacement text.
+struct SanitizationPattern {
+  std::string name;
+  std::string regex;        // empty: the built-in pattern called `name`
+  std::string replacement;  // empty: "[REDACTED:<name>]"
+  bool operator==(const SanitizationPattern&) const = default;
 };
 
 struct Config {
   std::string default_profile;  // empty: kDefaultProfile
   std::string store;            // "keyring" or "file" once chosen; kept across runs
   std::map<std::string, Profile> profiles;
+  std::string api_key_file;  // `config set api_key_file PATH`: read by the client (CONTRACT.md precedence)
+  std::vector<SanitizationPattern> sanitization;  // empty: the built-in patterns (docs/redact.md)
   bool operator==(const Config&) const = default;
 };
 

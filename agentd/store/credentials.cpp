@@ -25,6 +25,8 @@ constexpr std::array kFields{
     Field{"expires_at", &Credentials::expires_at},       Field{"user_email", &Credentials::user_email},
     Field{"api_endpoint", &Credentials::api_endpoint},   Field{"issuer", &Credentials::issuer},
     Field{"token_endpoint", &Credentials::token_endpoint}, Field{"client_id", &Credentials::client_id},
+    Field{"api_key", &Credentials::api_key},             Field{"api_key_id", &Credentials::api_key_id},
+    Field{"forget_at", &Credentials::forget_at},
 };
 
 std::string printable(std::string_view name) {
@@ -112,6 +114,7 @@ std::string dump(json& document, int indent) {
 Credentials::~Credentials() {
   wipe(access_token);
   wipe(refresh_token);
+  wipe(api_key);
 }
 
 void wipe(std::string& secret) noexcept {

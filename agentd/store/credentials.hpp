@@ -20,6 +20,12 @@ struct Credentials {
   std::string issuer;
   std::string token_endpoint;
   std::string client_id;
+  // A profile holds either OAuth tokens (above) or an API key (flx_api_… / flx_sa_…), which
+  // get_token then serves; api_key_id is the platform's id of that key (for rotation).
+  std::string api_key;
+  std::string api_key_id;
+  // RFC 3339 UTC: when --lifetime (agent or profile) makes the agent forget these credentials.
+  std::string forget_at;
 
   Credentials() = default;
   Credentials(const Credentials&) = default;
