@@ -21,6 +21,7 @@ Environment Environment::from_process() {
   e.profile = env("FLUXLOOP_PROFILE");
   e.token = env("FLUXLOOP_TOKEN");
   e.api_key = env("FLUXLOOP_API_KEY");
+  e.api_endpoint = env("FLUXLOOP_API_ENDPOINT");
   e.no_autostart = env("FLUXLOOP_NO_AUTOSTART") == "1";
   return e;
 }

@@ -19,6 +19,7 @@ struct Environment {
   std::string profile;      // FLUXLOOP_PROFILE
   std::string token;        // FLUXLOOP_TOKEN (a secret: never print it except as `auth token`'s value)
   std::string api_key;      // FLUXLOOP_API_KEY (a secret, likewise)
+  std::string api_endpoint; // FLUXLOOP_API_ENDPOINT: overrides the profile's API endpoint
   bool no_autostart = false;  // FLUXLOOP_NO_AUTOSTART=1
 
   static Environment from_process();

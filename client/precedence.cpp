@@ -43,6 +43,16 @@ Outcome<Credential> choose_credential(const CredentialInputs& in) {
   return Credential{CredentialSource::agent_default, {}};
 }
 
+Outcome<proto::Target> choose_target(const CredentialInputs& inputs, std::string api_endpoint) {
+  auto credential = choose_credential(inputs);
+  if (!credential) return std::move(credential).failure();
+  proto::Target target;
+  if (credential->from_agent()) target.profile = std::move(credential->value);
+  else target.bearer = std::move(credential->value);
+  target.api_endpoint = std::move(api_endpoint);
+  return target;
+}
+
 std::string choose_profile(std::string_view profile_flag, std::string_view env_profile) {
   if (!profile_flag.empty()) return std::string(profile_flag);
   return std::string(env_profile);

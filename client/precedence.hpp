@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "client/outcome.hpp"
+#include "proto/messages.hpp"
 
 namespace client {
 
@@ -40,6 +41,11 @@ struct Credential {
 // First match wins. A winning API key that is not `flx_api_…`/`flx_sa_…` fails with exit 1
 // ("Invalid API key …"); the message never contains the key.
 Outcome<Credential> choose_credential(const CredentialInputs& inputs);
+
+// The credential and endpoint of a platform request (`apikeys`, `api`): the same precedence as
+// choose_credential; a credential the client holds travels as Target::bearer (the agent makes the
+// HTTPS call), an agent source as Target::profile. `api_endpoint` is FLUXLOOP_API_ENDPOINT.
+Outcome<proto::Target> choose_target(const CredentialInputs& inputs, std::string api_endpoint);
 
 // For commands that act on a profile: --profile, else FLUXLOOP_PROFILE, else "" (the agent's default).
 std::string choose_profile(std::string_view profile_flag, std::string_view env_profile);
