@@ -4,6 +4,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -100,6 +102,29 @@ proto::Status write_all(int fd, std::string_view data) {
 
 FileStore::FileStore(std::string path, std::string single_profile)
     : path_(std::move(path)), single_profile_(std::move(single_profile)) {}
+
+std::size_t FileStore::remove_stale_temp_files(std::chrono::seconds min_age) const {
+  const std::string dir = parent_dir(path_);
+  // The exact prefix write() uses; mkostemp appends six characters.
+  const std::string prefix = "." + base_name(path_) + ".tmp-";
+  DIR* listing = ::opendir(dir.c_str());
+  if (!listing) return 0;
+  std::size_t removed = 0;
+  const auto now = std::chrono::system_clock::now();
+  while (const dirent* entry = ::readdir(listing)) {
+    const std::string_view name = entry->d_name;
+    if (!name.starts_with(prefix) || name.size() != prefix.size() + 6) continue;
+    const std::string full = dir + "/" + std::string(name);
+    struct stat st {};
+    // lstat: a symlink with that name is removed as a link, never followed.
+    if (::lstat(full.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    const auto modified = std::chrono::system_clock::from_time_t(st.st_mtime);
+    if (now - modified < min_age) continue;
+    if (::unlink(full.c_str()) == 0) ++removed;
+  }
+  ::closedir(listing);
+  return removed;
+}
 
 proto::Result<CredentialsFile> FileStore::read() const {
   SecretBuffer buffer;

@@ -14,6 +14,8 @@
 // All I/O is synchronous on the calling thread (a small local file is fast); nothing here throws.
 #pragma once
 
+#include <chrono>
+#include <cstddef>
 #include <string>
 
 #include "agentd/store/secret_store.hpp"
@@ -37,6 +39,10 @@ class FileStore final : public SecretStore {
   proto::Result<CredentialsFile> read() const;
   proto::Status save_now(const std::string& profile, const Credentials& credentials);
   proto::Status erase_now(const std::string& profile);
+  // Deletes temp files a crash mid-write left beside the file (mode 0600, but copies of tokens)
+  // once they are older than `min_age`, so a concurrent writer's fresh temp file is never touched.
+  // Returns how many were removed.
+  std::size_t remove_stale_temp_files(std::chrono::seconds min_age) const;
 
  private:
   // Replaces the file with `file` atomically (see the top of this header).

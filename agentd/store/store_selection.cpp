@@ -11,6 +11,8 @@ namespace {
 constexpr std::string_view kKeyring = "keyring";
 constexpr std::string_view kFile = "file";
 constexpr std::size_t kMaxEchoed = 32;
+// A temp file this old belongs to no write in progress (a write takes milliseconds).
+constexpr std::chrono::seconds kStaleTempAge{60};
 
 bool valid_choice(const std::string& value) { return value.empty() || value == kKeyring || value == kFile; }
 
@@ -27,7 +29,11 @@ std::string without_hint(std::string message) {
 }
 
 StoreSelection file_store(const std::string& home, std::string detail) {
-  return StoreSelection{std::make_unique<FileStore>(home + "/credentials.json"), std::move(detail)};
+  auto store = std::make_unique<FileStore>(home + "/credentials.json");
+  // A crash mid-write leaves a 0600 temp copy of the tokens behind; the agent starting is the moment
+  // nobody else writes there, so clear what such crashes left.
+  store->remove_stale_temp_files(kStaleTempAge);
+  return StoreSelection{std::move(store), std::move(detail)};
 }
 
 // The coroutine proper takes its arguments by value: see select_store.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -247,4 +248,31 @@ TEST_CASE("file store: a failed write leaves the old file and no temp file") {
   REQUIRE_FALSE(saved.ok());
   CHECK(slurp(home.file()) == before);
   CHECK(entries(home.path) == 1);
+}
+
+TEST_CASE("file store: stale temp files a crash left are removed, fresh ones and other files are kept") {
+  TempHome home;
+  FileStore store(home.file());
+  REQUIRE(run_coro(store.save("production", make(kAccess))).ok());
+  auto plant = [&](const std::string& name, int age_seconds) {
+    const std::string path = home.path + "/" + name;
+    std::ofstream(path) << "{\"access_token\":\"" << kAccess << "\"}";
+    ::chmod(path.c_str(), 0600);
+    const auto when = fs::file_time_type::clock::now() - std::chrono::seconds(age_seconds);
+    fs::last_write_time(path, when);
+    return path;
+  };
+  const auto stale = plant(".credentials.json.tmp-AbC123", 600);
+  const auto fresh = plant(".credentials.json.tmp-XyZ789", 0);
+  const auto other = plant(".credentials.json.tmp-too-long-suffix", 600);
+  const auto unrelated = plant("notes.txt", 600);
+
+  CHECK(store.remove_stale_temp_files(std::chrono::seconds(60)) == 1);
+  CHECK_FALSE(fs::exists(stale));
+  CHECK(fs::exists(fresh));
+  CHECK(fs::exists(other));
+  CHECK(fs::exists(unrelated));
+  CHECK(fs::exists(home.file()));
+  CHECK(store.remove_stale_temp_files(std::chrono::seconds(0)) == 1);  // now the fresh one too
+  CHECK_FALSE(fs::exists(fresh));
 }
