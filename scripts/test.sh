@@ -27,7 +27,7 @@ for stage in $stages; do
       ctest --test-dir "$root/build" --output-on-failure -j2 || status=1
       ;;
     asan)
-      "$root/scripts/build.sh" "$root/build-asan" -DFLUXLOOP_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
+      "$root/scripts/build.sh" "$root/build-asan" -DFLUXLOOP_BENCH=OFF -DFLUXLOOP_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
       ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
         ctest --test-dir "$root/build-asan" --output-on-failure -j2 || status=1
@@ -35,7 +35,7 @@ for stage in $stages; do
     tsan)
       # Only what the concurrency tests run: the agent, the client and the two test binaries.
       FLUXLOOP_TARGETS="fluxloop fluxloop-agentd unit_tests integration_tests" \
-        "$root/scripts/build.sh" "$root/build-tsan" -DFLUXLOOP_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
+        "$root/scripts/build.sh" "$root/build-tsan" -DFLUXLOOP_BENCH=OFF -DFLUXLOOP_SANITIZE=thread -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
       TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
         ctest --test-dir "$root/build-tsan" --output-on-failure -j2 -L concurrency || status=1
