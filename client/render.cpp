@@ -11,19 +11,25 @@ namespace {
 
 using Row = std::vector<std::string>;
 
+// Display width in code points (UTF-8 continuation bytes take no column): masked secrets carry "…".
+std::size_t columns(const std::string& text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
 // Left-aligned columns separated by two spaces; trailing spaces trimmed.
 std::string table(const std::vector<Row>& rows, std::string_view indent = {}) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     if (width.size() < row.size()) width.resize(row.size(), 0);
-    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], columns(row[i]));
   }
   std::string out;
   for (const auto& row : rows) {
     std::string line(indent);
     for (std::size_t i = 0; i < row.size(); ++i) {
       line += row[i];
-      if (i + 1 < row.size()) line.append(width[i] - row[i].size() + 2, ' ');
+      if (i + 1 < row.size()) line.append(width[i] - columns(row[i]) + 2, ' ');
     }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
@@ -41,6 +47,12 @@ std::string expiry(const proto::ProfileStatus& p) {
   return p.expires_at + " (expired " + format_duration(p.expires_in) + " ago)";
 }
 
+// "12 (1 failed)", or "" for a credential never used since the agent started.
+std::string use_count(std::int64_t requests, std::int64_t failures) {
+  if (requests == 0 && failures == 0) return {};
+  return std::to_string(requests) + (failures > 0 ? " (" + std::to_string(failures) + " failed)" : "");
+}
+
 }  // namespace
 
 std::string render_auth_status(const proto::AuthStatusReply& reply) {
@@ -50,12 +62,17 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     out += p.name + (is_default ? " (default)" : "") + "\n";
     std::vector<Row> rows;
     add_if(rows, "state", p.state);
+    add_if(rows, "credential", p.credential == "api_key" ? std::string("API key") : p.credential);
+    add_if(rows, "api key", p.api_key);
     add_if(rows, "user", p.user_email);
     add_if(rows, "access token", p.access_token);
     add_if(rows, "refresh token", p.refresh_token);
     add_if(rows, "expires", expiry(p));
     add_if(rows, "api endpoint", p.api_endpoint);
     add_if(rows, "issuer", p.issuer);
+    add_if(rows, "forget at", p.forget_at);
+    add_if(rows, "last used", p.last_used);
+    add_if(rows, "requests", use_count(p.requests, p.failures));
     add_if(rows, "last error", p.last_error);
     out += table(rows, "  ");
     out += "\n";
@@ -85,7 +102,25 @@ std::string render_agent_status(const proto::AgentStatusReply& reply) {
   add_if(rows, "store", reply.store + (reply.store_detail.empty() ? "" : " (" + reply.store_detail + ")"));
   rows.push_back({"profiles", std::to_string(reply.profiles)});
   rows.push_back({"connections", std::to_string(reply.connections)});
-  return table(rows);
+  rows.push_back({"locked", reply.locked ? "yes (no secret is served until `fluxloop agent unlock`)" : "no"});
+  if (reply.lifetime_seconds > 0) rows.push_back({"lifetime", format_duration(reply.lifetime_seconds)});
+  rows.push_back({"requests", std::to_string(reply.requests)});
+  std::string out = table(rows);
+  if (!reply.usage.empty()) {
+    std::vector<Row> usage{{"CREDENTIAL", "KIND", "REQUESTS", "FAILED", "LAST USED"}};
+    for (const auto& u : reply.usage) {
+      usage.push_back({u.name.empty() ? "-" : u.name, u.kind == "api_key" ? "API key" : u.kind, std::to_string(u.requests),
+                       std::to_string(u.failures), u.last_used.empty() ? "-" : u.last_used});
+    }
+    out += "\nusage since start:\n" + table(usage, "  ");
+  }
+  if (!reply.anomalies.empty()) {
+    // Most recent last, as the agent keeps them; each was also logged as a warning.
+    std::vector<Row> anomalies;
+    for (const auto& a : reply.anomalies) anomalies.push_back({a.time, a.kind, a.detail});
+    out += "\nanomalies:\n" + table(anomalies, "  ");
+  }
+  return out;
 }
 
 }  // namespace client

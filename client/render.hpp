@@ -8,11 +8,13 @@
 
 namespace client {
 
-// `auth status`: one block per profile, then the store in use and its problem, if any.
+// `auth status`: one block per profile (state, credential kind, masked secrets, expiry, forget time,
+// usage since the agent started), then the store in use and its problem, if any.
 std::string render_auth_status(const proto::AuthStatusReply& reply);
 // `profile list`: an aligned table, default profile marked.
 std::string render_profile_list(const proto::ProfileListReply& reply);
-// `agent status`: one "key  value" line per fact.
+// `agent status`: one "key  value" line per fact (lock, lifetime, request count), then a usage table
+// per credential and the recent anomalies, when there are any.
 std::string render_agent_status(const proto::AgentStatusReply& reply);
 
 }  // namespace client

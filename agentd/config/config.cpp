@@ -70,6 +70,18 @@ proto::Result<Config> load(const std::string& path) {
     });
     if (!s.ok()) return corrupt(s.error()->message);
   }
+  if (auto monitoring = json.find("monitoring"); monitoring != json.end()) {
+    if (!monitoring->is_object()) return corrupt("'monitoring' must be an object");
+    proto::Reader m(*monitoring, "monitoring");
+    m.optional("request_rate_per_minute", config.monitoring.request_rate_per_minute);
+    m.optional("rejected_peers", config.monitoring.rejected_peers);
+    m.optional("refresh_failures", config.monitoring.refresh_failures);
+    if (!m.ok()) return corrupt(m.error()->message);
+    const auto& t = config.monitoring;
+    if (t.request_rate_per_minute < 0 || t.rejected_peers < 0 || t.refresh_failures < 0) {
+      return corrupt("'monitoring' thresholds must not be negative (0 turns a check off)");
+    }
+  }
   if (!reader.ok()) return corrupt(reader.error()->message);
   return config;
 }
@@ -97,6 +109,14 @@ proto::Status save(const std::string& path, const Config& config) {
       if (!pattern.replacement.empty()) entry["replacement"] = pattern.replacement;
     }
   }
+  // Only thresholds the user changed are written, so new defaults reach configs that never set them.
+  const Monitoring defaults;
+  const auto& m = config.monitoring;
+  if (m.request_rate_per_minute != defaults.request_rate_per_minute) {
+    json["monitoring"]["request_rate_per_minute"] = m.request_rate_per_minute;
+  }
+  if (m.rejected_peers != defaults.rejected_peers) json["monitoring"]["rejected_peers"] = m.rejected_peers;
+  if (m.refresh_failures != defaults.refresh_failures) json["monitoring"]["refresh_failures"] = m.refresh_failures;
   return util::write_file_atomic(path, json.dump(2) + "\n");
 }
 

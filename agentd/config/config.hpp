@@ -33,12 +33,21 @@ struct SanitizationPattern {
   bool operator==(const SanitizationPattern&) const = default;
 };
 
+// Anomaly thresholds, `"monitoring"` in config.json (docs/audit.md). 0 turns a check off.
+struct Monitoring {
+  std::int64_t request_rate_per_minute = 600;  // requests per minute beyond which a spike is reported
+  std::int64_t rejected_peers = 3;             // other-uid connections refused within a minute
+  std::int64_t refresh_failures = 3;           // failed token refreshes within a minute
+  bool operator==(const Monitoring&) const = default;
+};
+
 struct Config {
   std::string default_profile;  // empty: kDefaultProfile
   std::string store;            // "keyring" or "file" once chosen; kept across runs
   std::map<std::string, Profile> profiles;
   std::string api_key_file;  // `config set api_key_file PATH`: read by the client (CONTRACT.md precedence)
   std::vector<SanitizationPattern> sanitization;  // empty: the built-in patterns (docs/redact.md)
+  Monitoring monitoring;
   bool operator==(const Config&) const = default;
 };
 

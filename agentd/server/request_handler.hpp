@@ -15,6 +15,7 @@ struct Peer {
   pid_t pid = 0;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::string exe;  // /proc/PID/exe read at accept (a pid may be reused later); empty when unreadable
 };
 
 class RequestHandler {
@@ -23,6 +24,9 @@ class RequestHandler {
   // Answers one frame body (untrusted bytes, at most proto::kMaxFrame) with exactly one complete
   // reply frame (header included). Never throws for bad input: errors are encoded in the reply.
   virtual boost::asio::awaitable<std::string> handle(const Peer& peer, std::string_view body) = 0;
+  // Told of every connection refused because its peer has another uid (as the server refuses it),
+  // for monitoring. Must be cheap and must not throw.
+  virtual void peer_rejected(const Peer& /*peer*/) noexcept {}
 };
 
 }  // namespace agentd::server

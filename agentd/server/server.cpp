@@ -35,6 +35,7 @@ constexpr int kRejectLogsPerWindow = 20;                  // foreign-peer warnin
 constexpr std::chrono::seconds kRejectLogWindow{60};
 constexpr std::size_t kKeptBuffer = 4096;                 // request buffer an idle connection may keep
 constexpr std::uint64_t kNoRequestId = 0;                 // errors the server sends before any request parsed
+constexpr std::size_t kMaxExePath = 4096;                 // PATH_MAX: longer /proc/PID/exe targets are not recorded
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -78,6 +79,16 @@ void send_now(stream_protocol::socket& socket, const std::string& frame) {
   if (!ec) socket.write_some(asio::buffer(frame), ec);
 }
 
+// The peer's executable for the audit log, read once per connection (not per request). Best effort:
+// the pid may already be gone (or reused) by now; an unreadable link gives "".
+std::string executable_of(pid_t pid) {
+  char target[kMaxExePath];
+  const std::string link = "/proc/" + std::to_string(pid) + "/exe";
+  const ssize_t n = ::readlink(link.c_str(), target, sizeof target);
+  if (n <= 0 || static_cast<std::size_t>(n) >= sizeof target) return {};
+  return std::string(target, static_cast<std::size_t>(n));
+}
+
 }  // namespace
 
 struct Server::State : std::enable_shared_from_this<Server::State> {
@@ -117,7 +128,7 @@ bool Server::State::admit(stream_protocol::socket& socket, Peer& peer) {
     spdlog::warn("closed a connection whose peer credentials are unavailable");
     return false;
   }
-  peer = Peer{cred.pid, cred.uid, cred.gid};
+  peer = Peer{cred.pid, cred.uid, cred.gid, {}};
   if (cred.uid != ::geteuid()) {
     // Rate-limited: a hostile local user must not be able to fill the log.
     const auto now = Clock::now();
@@ -132,6 +143,7 @@ bool Server::State::admit(stream_protocol::socket& socket, Peer& peer) {
       spdlog::warn("refused connection from pid {} uid {}: this agent serves uid {} only", cred.pid, cred.uid,
                    ::geteuid());
     }
+    handler.peer_rejected(peer);  // counted for anomaly detection even when no longer logged
     return false;
   }
   if (sessions.size() >= limits.max_connections) {
@@ -142,6 +154,7 @@ bool Server::State::admit(stream_protocol::socket& socket, Peer& peer) {
                                                                       "); try again"}));
     return false;
   }
+  peer.exe = executable_of(cred.pid);
   return true;
 }
 
