@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/app_state.hpp"
+#include "agentd/lock/gate.hpp"
 #include "agentd/util/atomic_file.hpp"
 #include "proto/codec.hpp"
 
@@ -26,6 +27,8 @@ App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_
   state_->http = std::make_unique<http::Client>(state_->executor, http::options_from_environment());
   state_->discovery = std::make_unique<oauth::DiscoveryCache>(*state_->http);
   state_->refresher = std::make_unique<tokens::Refresher>(state_->executor, state_->cache, state_->refresher_hooks());
+  state_->passphrase_lock = std::make_unique<lock::PassphraseLock>(state_->executor);
+  state_->sweeper = std::make_unique<lock::Sweeper>(state_->executor, state_->sweeper_hooks());
 }
 
 App::~App() = default;
@@ -53,11 +56,17 @@ asio::awaitable<proto::Status> App::start() {
   if (auto status = co_await s.ensure_loaded(); !status) {
     spdlog::warn("credentials not loaded: {}", status.error().message);
   }
+  // Credentials whose lifetime ended while the agent was down are forgotten before anyone is served.
+  co_await s.sweeper->sweep_now();
+  s.sweeper->start();
   s.refresher->start();
   co_return proto::Ok{};
 }
 
-void App::shutdown() { state_->refresher->stop(); }
+void App::shutdown() {
+  state_->refresher->stop();
+  state_->sweeper->stop();
+}
 
 asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
   auto decoded = proto::decode_request(body);
@@ -70,7 +79,7 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
   // temporaries of a co_await expression that hold captures.
   auto answer = [&](const auto& request) -> asio::awaitable<std::string> {
     using Request = std::decay_t<decltype(request)>;
-    auto result = co_await state_->on(request, peer);
+    auto result = co_await lock::gated(*state_, request, peer);  // refuses secrets while locked
     if (!result) {
       spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
       co_return proto::encode_error(frame.id, result.error());
@@ -97,7 +106,9 @@ asio::awaitable<proto::Status> App::State::ensure_loaded() {
   }
   for (auto& [profile, credentials] : *all) {
     // Entries already in memory are newer than the store's (they were saved there too).
-    if (!cache.find(profile)) remember(profile, std::move(credentials));
+    if (cache.find(profile)) continue;
+    co_await stamp_loaded(profile, credentials);
+    remember(profile, std::move(credentials));
   }
   store_problem.clear();
   loaded = true;
@@ -106,6 +117,7 @@ asio::awaitable<proto::Status> App::State::ensure_loaded() {
 
 tokens::Entry& App::State::remember(const std::string& profile, store::Credentials credentials) {
   auto& entry = cache.put(profile, std::move(credentials));
+  sweeper->arm(profile, entry.credentials.forget_at);
   refresher->schedule(profile);
   return entry;
 }
@@ -123,6 +135,8 @@ asio::awaitable<proto::Result<proto::AgentStatusReply>> App::State::on(const pro
   reply.home = options.home;
   reply.profiles = static_cast<std::int64_t>(cache.entries().size());
   reply.connections = options.connection_count ? options.connection_count() : 0;
+  reply.locked = passphrase_lock->locked();
+  reply.lifetime_seconds = options.lifetime_seconds;
   co_return reply;
 }
 

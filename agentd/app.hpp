@@ -18,6 +18,7 @@ struct AppOptions {
   std::string home;         // FLUXLOOP_HOME
   std::string socket_path;  // shown in agent status
   std::string forced_store; // FLUXLOOP_STORE
+  std::int64_t lifetime_seconds = 0;  // --lifetime: credentials forgotten this long after they arrive (0: never)
   std::function<void()> request_stop;                  // called for the agent_stop op
   std::function<std::int64_t()> connection_count;      // open connections, for agent status
 };

@@ -54,6 +54,7 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
   for (auto& [name, credentials] : file.profiles) {
     // A refresh landing after the import must not write its older tokens over the imported ones.
     co_await refresher->wait_idle(name);
+    stamp_arrival(name, credentials);
     // Persist before serving: a token the agent hands out must survive an agent restart.
     if (auto saved = co_await store->save(name, credentials); !saved) co_return std::move(saved).error();
     remember(name, std::move(credentials));
@@ -108,6 +109,7 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
         status.expires_in = std::chrono::duration_cast<std::chrono::seconds>(*entry->expires - tokens::BootClock::now()).count();
       }
       status.last_error = entry->last_error;
+      status.forget_at = c.forget_at;
       if (entry->login_required) status.state = "login_required";
       else if (entry->valid_for(std::chrono::seconds(0))) status.state = "valid";
       else status.state = c.refresh_token.empty() ? "login_required" : "expired";

@@ -1,14 +1,93 @@
-// Handlers for agent_lock and agent_unlock. PLACEHOLDER until the lock feature lands (issue 4).
+// `agent lock` / `agent unlock` and credential lifetimes (--lifetime on the agent and per profile).
+#include <string.h>
+
+#include <spdlog/spdlog.h>
+
 #include "agentd/app_state.hpp"
+#include "agentd/tokens/clock.hpp"
 
 namespace agentd {
+namespace {
 namespace asio = boost::asio;
 
-asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentLock&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "agent_lock is not implemented in this build"};
+// Wipes the passphrase of a decoded request once its handler is done with it. The request object is
+// the decoder's frame owned by App::handle (not a const object), so writing to it is defined; the
+// handler's const& only says the handler does not change what the request means.
+struct PassphraseWiper {
+  const std::string& passphrase;
+  ~PassphraseWiper() {
+    auto& text = const_cast<std::string&>(passphrase);
+    ::explicit_bzero(text.data(), text.size());
+  }
+};
+
+}  // namespace
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentLock& request, const server::Peer& peer) {
+  PassphraseWiper wiper{request.passphrase};
+  if (auto locked = co_await passphrase_lock->lock(request.passphrase); !locked) co_return std::move(locked).error();
+  spdlog::info("agent locked by pid {}: no secret is served until `fluxloop agent unlock`", peer.pid);
+  co_return proto::OkReply{};
 }
-asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentUnlock&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "agent_unlock is not implemented in this build"};
+
+asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentUnlock& request, const server::Peer& peer) {
+  PassphraseWiper wiper{request.passphrase};
+  auto unlocked = co_await passphrase_lock->unlock(request.passphrase);
+  if (!unlocked) {
+    if (unlocked.error().code == proto::ErrorCode::permission_denied) {
+      spdlog::warn("wrong unlock passphrase from pid {}", peer.pid);
+    }
+    co_return std::move(unlocked).error();
+  }
+  spdlog::info("agent unlocked by pid {}", peer.pid);
+  co_return proto::OkReply{};
+}
+
+std::optional<proto::Error> App::State::refuse_secret() {
+  sweeper->expire_due();
+  if (passphrase_lock->locked()) {
+    return proto::Error{proto::ErrorCode::locked, "the agent is locked: run `fluxloop agent unlock`"};
+  }
+  return std::nullopt;
+}
+
+void App::State::stamp_arrival(const std::string& profile, store::Credentials& credentials) const {
+  std::int64_t profile_seconds = 0;
+  if (auto it = config.profiles.find(profile); it != config.profiles.end()) profile_seconds = it->second.lifetime_seconds;
+  const auto lifetime = lock::effective_lifetime(options.lifetime_seconds, profile_seconds);
+  // No lifetime: keep whatever deadline the credentials already carry (an imported file may set one).
+  if (!lifetime) return;
+  credentials.forget_at = tokens::format_rfc3339(std::chrono::system_clock::now() + *lifetime);
+}
+
+asio::awaitable<void> App::State::stamp_loaded(const std::string& profile, store::Credentials& credentials) {
+  if (!credentials.forget_at.empty()) co_return;
+  stamp_arrival(profile, credentials);
+  if (credentials.forget_at.empty()) co_return;
+  // Persisted so the deadline counts from this arrival across restarts instead of restarting each time.
+  if (auto saved = co_await store->save(profile, credentials); !saved) {
+    spdlog::warn("profile {}: could not save its lifetime deadline: {}", profile, saved.error().message);
+  }
+}
+
+lock::Sweeper::Hooks App::State::sweeper_hooks() {
+  lock::Sweeper::Hooks hooks;
+  hooks.drop = [this](const std::string& profile) {
+    // Out of memory first: from here on nothing serves them, whatever the store does.
+    cache.erase(profile);
+    refresher->forget(profile);
+  };
+  hooks.erase = [this](const std::string& profile) -> asio::awaitable<void> {
+    // A refresh in flight persists its result before it notices the profile is gone: let it land,
+    // then erase. Nothing is revoked at the server: a lifetime limits what this machine holds.
+    co_await refresher->wait_idle(profile);
+    if (cache.find(profile)) co_return;  // new credentials arrived meanwhile (they replaced the old in the store)
+    if (auto erased = co_await store->erase(profile); !erased) {
+      // Still forgotten in memory; at the next start the overdue deadline forgets them again.
+      spdlog::warn("profile {}: could not erase expired credentials from the store: {}", profile, erased.error().message);
+    }
+  };
+  return hooks;
 }
 
 }  // namespace agentd

@@ -74,6 +74,7 @@ asio::awaitable<proto::Result<proto::LoginWaitReply>> complete(App::State& s, co
     if (email) credentials.user_email = *email;
   }
   co_await s.refresher->wait_idle(ctx.profile);
+  s.stamp_arrival(ctx.profile, credentials);
   if (auto saved = co_await s.store->save(ctx.profile, credentials); !saved) co_return std::move(saved).error();
   auto& entry = s.remember(ctx.profile, credentials);
   if (tokens.expires_in) entry.expires = received + *tokens.expires_in;

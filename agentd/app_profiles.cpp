@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/app_state.hpp"
+#include "agentd/lock/api_key_file.hpp"
 
 namespace agentd {
 namespace {
@@ -19,13 +20,17 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
   if (request.client_id.empty()) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "--client-id must not be empty"};
   }
+  if (request.lifetime_seconds < 0 || request.lifetime_seconds > lock::kMaxLifetimeSeconds) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--lifetime must be between 1 s and 366 d"};
+  }
   if (config.profiles.contains(request.name)) {
     co_return proto::Error{proto::ErrorCode::profile_exists,
                            "profile '" + request.name + "' already exists; remove it first with `fluxloop profile remove " +
                                request.name + "`"};
   }
   auto updated = config;
-  updated.profiles[request.name] = config::Profile{request.issuer, request.client_id, request.api_endpoint, request.scopes};
+  updated.profiles[request.name] = config::Profile{request.issuer, request.client_id, request.api_endpoint, request.scopes,
+                                                   request.lifetime_seconds};
   if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
   config = std::move(updated);
   spdlog::info("profile added: {}", request.name);
@@ -47,6 +52,7 @@ asio::awaitable<proto::Result<proto::ProfileListReply>> App::State::on(const pro
       info.client_id = it->second.client_id;
       info.api_endpoint = it->second.api_endpoint;
       info.scopes = it->second.scopes;
+      info.lifetime_seconds = it->second.lifetime_seconds;
     }
     if (const auto* entry = cache.find(name)) {
       info.has_credentials = true;
@@ -88,9 +94,20 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
 }
 
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ConfigSet& request, const server::Peer&) {
+  if (request.key == "api_key_file") {
+    if (!request.value.empty()) {
+      if (auto ok = lock::validate_api_key_file(request.value); !ok) co_return std::move(ok).error();
+    }
+    auto updated = config;
+    updated.api_key_file = request.value;
+    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
+    config = std::move(updated);
+    spdlog::info("api_key_file {}", request.value.empty() ? "unset" : "set to " + request.value);
+    co_return proto::OkReply{};
+  }
   if (request.key != "profile") {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
-                           "unknown setting '" + request.key + "'; settings: profile"};
+                           "unknown setting '" + request.key + "'; settings: profile, api_key_file"};
   }
   if (auto ok = config::validate_profile_name(request.value); !ok) co_return std::move(ok).error();
   auto updated = config;

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -12,6 +13,8 @@
 #include "agentd/app.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/http/https_client.hpp"
+#include "agentd/lock/lifetime.hpp"
+#include "agentd/lock/passphrase_lock.hpp"
 #include "agentd/oauth/discovery.hpp"
 #include "agentd/store/secret_store.hpp"
 #include "agentd/tokens/refresher.hpp"
@@ -59,6 +62,21 @@ struct App::State {
   tokens::RefresherHooks refresher_hooks();
 
   std::map<std::string, std::shared_ptr<Login>> logins;  // by login id
+
+  // agentd/app_lock.cpp: `agent lock` and --lifetime (created in App::App).
+  std::unique_ptr<lock::PassphraseLock> passphrase_lock;
+  std::unique_ptr<lock::Sweeper> sweeper;
+  // Why a secret must not be served now (the agent is locked), else nullopt; first forgets
+  // credentials whose lifetime has ended. lock::gated calls it before every secret-serving op.
+  std::optional<proto::Error> refuse_secret();
+  // Stamps credentials arriving now (import, login, a stored API key) with forget_at = now + the
+  // profile's lifetime (the shorter of --lifetime and the profile's), when one applies. Call before
+  // saving them; remember() then arms the deadline.
+  void stamp_arrival(const std::string& profile, store::Credentials& credentials) const;
+  // For credentials loaded from the store without a deadline while a lifetime applies: stamps and
+  // saves them (they arrive in this agent now).
+  boost::asio::awaitable<void> stamp_loaded(const std::string& profile, store::Credentials& credentials);
+  lock::Sweeper::Hooks sweeper_hooks();
 
   // One handler per request type: an unhandled type does not compile (see App::handle).
   boost::asio::awaitable<proto::Result<proto::AgentStatusReply>> on(const proto::AgentStatus&, const server::Peer&);

@@ -26,6 +26,7 @@
 #include "agentd/config/config.hpp"
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
+#include "agentd/lock/lifetime.hpp"
 #include "agentd/server/listener.hpp"
 #include "agentd/server/server.hpp"
 #include "proto/paths.hpp"
@@ -40,8 +41,8 @@ constexpr int kExitUsage = 2;
 constexpr std::chrono::seconds kExitGrace{10};  // after shutdown began, the longest we wait for the loop to drain
 
 constexpr const char* kUsage =
-    "Usage: fluxloop-agentd --foreground [--socket PATH]\n"
-    "       fluxloop-agentd --daemon [--socket PATH]\n"
+    "Usage: fluxloop-agentd --foreground [--socket PATH] [--lifetime DURATION]\n"
+    "       fluxloop-agentd --daemon [--socket PATH] [--lifetime DURATION]\n"
     "       fluxloop-agentd --version | --help\n"
     "\n"
     "The fluxloop agent: holds your credentials, refreshes tokens and serves them on a Unix socket.\n"
@@ -51,6 +52,8 @@ constexpr const char* kUsage =
     "                 logs go to $FLUXLOOP_HOME/agent.log\n"
     "  --socket PATH  socket to serve (default: $FLUXLOOP_AGENT_SOCK, else\n"
     "                 $XDG_RUNTIME_DIR/fluxloop/agent.sock, else /tmp/fluxloop-$UID/agent.sock)\n"
+    "  --lifetime DURATION  forget credentials this long after they reach the agent (90s, 8h, 7d;\n"
+    "                 like ssh-agent -t); a profile's own --lifetime may shorten it\n"
     "  --version      print the version\n"
     "  --help         print this help\n"
     "\n"
@@ -61,6 +64,7 @@ enum class Mode { none, foreground, daemon };
 struct Options {
   Mode mode = Mode::none;
   std::string socket;
+  std::int64_t lifetime_seconds = 0;  // --lifetime; 0: none
 };
 
 [[noreturn]] void usage_error(const std::string& message) {
@@ -89,6 +93,17 @@ Options parse(int argc, char** argv) {
     } else if (arg == "--socket") {
       if (i + 1 >= argc) usage_error("--socket needs a PATH");
       options.socket = argv[++i];
+    } else if (arg == "--lifetime" || arg.starts_with("--lifetime=")) {
+      std::string_view value;
+      if (arg == "--lifetime") {
+        if (i + 1 >= argc) usage_error("--lifetime needs a DURATION");
+        value = argv[++i];
+      } else {
+        value = arg.substr(11);
+      }
+      auto lifetime = agentd::lock::parse_duration(value);
+      if (!lifetime) usage_error("--lifetime needs a DURATION such as 90s, 30m, 8h or 7d, got '" + std::string(value) + "'");
+      options.lifetime_seconds = lifetime->count();
     } else if (arg.starts_with("--socket=")) {
       options.socket = std::string(arg.substr(9));
       if (options.socket.empty()) usage_error("--socket needs a PATH");
@@ -144,6 +159,7 @@ int serve(const Options& options, agentd::server::Listener& listener, agentd::da
                       .home = agentd::config::home_dir(),
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
+                      .lifetime_seconds = options.lifetime_seconds,
                       // Posted, not called: the agent_stop request is answered before connections close.
                       .request_stop = [&] { asio::post(io, [&] { begin_shutdown("agent_stop request"); }); },
                       .connection_count = [&server] {

@@ -10,6 +10,7 @@
 
 #include "client/commands_agent.hpp"
 #include "client/commands_auth.hpp"
+#include "client/commands_lock.hpp"
 #include "client/commands_login.hpp"
 #include "client/commands_profile.hpp"
 #include "client/duration.hpp"
@@ -41,6 +42,7 @@ struct Tree {
   ProfileRemoveOptions profile_remove;
   ConfigSetOptions config_set;
   AgentStatusOptions agent_status;
+  AgentLockOptions agent_lock;
 };
 
 // Registers `body` as the action run when `command` is the one parsed.
@@ -123,6 +125,9 @@ void build_profile_add(CLI::App& group, Tree& t) {
   c->add_option("--client-id", o.client_id, "OAuth public client id")->required()->option_text("ID");
   c->add_option("--api-endpoint", o.api_endpoint, "FluxLoop API base URL (https)")->option_text("URL");
   c->add_option("--scope", o.scopes, "Scope to request; repeat for several")->allow_extra_args(false)->option_text("S");
+  c->add_option("--lifetime", o.lifetime, "Forget the profile's credentials this long after they arrive (8h, 7d)")
+      ->check(seconds_validator())
+      ->option_text("DURATION");
   on_run(c, t, [&t] { return profile_add(t.app, t.profile_add); });
 }
 
@@ -139,8 +144,9 @@ void build_profile_remove(CLI::App& group, Tree& t) {
 }
 
 void build_config_set(CLI::App& group, Tree& t) {
-  CLI::App* c = group.add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile");
-  c->add_option("KEY", t.config_set.key, "Setting: profile")->required()->check(CLI::IsMember(kConfigKeys));
+  CLI::App* c = group.add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile, "
+                                            "`config set api_key_file PATH` a 0600 file holding an API key ('' unsets)");
+  c->add_option("KEY", t.config_set.key, "Setting: profile, api_key_file")->required()->check(CLI::IsMember(kConfigKeys));
   c->add_option("VALUE", t.config_set.value, "New value")->required();
   on_run(c, t, [&t] { return config_set(t.app, t.config_set); });
 }
@@ -154,6 +160,24 @@ void build_agent_status(CLI::App& group, Tree& t) {
 void build_agent_stop(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("stop", "Stop the running agent");
   on_run(c, t, [&t] { return agent_stop(t.app); });
+}
+
+void add_passphrase_fd_option(CLI::App* command, int& target) {
+  command->add_option("--passphrase-fd", target, "Read the passphrase from this open file descriptor (scripts) instead of the terminal")
+      ->check(CLI::NonNegativeNumber)
+      ->option_text("N");
+}
+
+void build_agent_lock(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("lock", "Lock the agent with a passphrase: no token or key is served until unlocked");
+  add_passphrase_fd_option(c, t.agent_lock.passphrase_fd);
+  on_run(c, t, [&t] { return agent_lock(t.app, t.agent_lock); });
+}
+
+void build_agent_unlock(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("unlock", "Unlock the agent (asks for the passphrase)");
+  add_passphrase_fd_option(c, t.agent_lock.passphrase_fd);
+  on_run(c, t, [&t] { return agent_unlock(t.app, t.agent_lock); });
 }
 
 struct Leaf {
@@ -172,7 +196,8 @@ constexpr std::array kAuth{Leaf{"login", build_auth_login},     Leaf{"import", b
 constexpr std::array kProfile{Leaf{"add", build_profile_add}, Leaf{"list", build_profile_list},
                               Leaf{"remove", build_profile_remove}};
 constexpr std::array kConfig{Leaf{"set", build_config_set}};
-constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop}};
+constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop},
+                            Leaf{"lock", build_agent_lock}, Leaf{"unlock", build_agent_unlock}};
 constexpr std::array kGroups{
     Group{"auth", "Log in and out, import credentials, print tokens, show their state", kAuth},
     Group{"profile", "Add, list and remove profiles", kProfile},

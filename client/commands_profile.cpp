@@ -1,6 +1,11 @@
 #include "client/commands_profile.hpp"
 
+#include <limits.h>
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
+
+#include "client/duration.hpp"
 
 #include "client/output.hpp"
 #include "client/render.hpp"
@@ -10,11 +15,17 @@ namespace client {
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& o) {
   // URLs are checked by the agent (https only), which owns the rule for every way a profile is made.
   return proto::ProfileAdd{.name = o.name, .issuer = o.issuer, .client_id = o.client_id,
-                           .api_endpoint = o.api_endpoint, .scopes = o.scopes};
+                           .api_endpoint = o.api_endpoint, .scopes = o.scopes,
+                           .lifetime_seconds = o.lifetime.empty() ? 0 : parse_seconds(o.lifetime).value_or(0)};
 }
 
 proto::ConfigSet config_set_request(const ConfigSetOptions& o) {
   return proto::ConfigSet{.key = o.key, .value = o.value};
+}
+
+std::string absolute_path(const std::string& path, const std::string& cwd) {
+  if (path.empty() || path.front() == '/') return path;
+  return cwd + "/" + path;
 }
 
 int profile_add(App& app, const ProfileAddOptions& options) {
@@ -45,9 +56,17 @@ int profile_remove(App& app, const ProfileRemoveOptions& options) {
 }
 
 int config_set(App& app, const ConfigSetOptions& options) {
-  auto reply = app.call(config_set_request(options));
+  ConfigSetOptions resolved = options;
+  if (options.key == "api_key_file") {
+    char cwd[PATH_MAX];
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Failure{kExitError, "cannot tell the current directory"});
+    resolved.value = absolute_path(options.value, cwd);
+  }
+  auto reply = app.call(config_set_request(resolved));
   if (!reply) return report(reply.failure());
   if (options.key == "profile") note("default profile is now " + options.value);
+  else if (options.key == "api_key_file" && resolved.value.empty()) note("api_key_file unset");
+  else if (options.key == "api_key_file") note("api_key_file is now " + resolved.value + " (used when no --profile, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY or FLUXLOOP_PROFILE is given)");
   else note(options.key + " set");
   return kExitOk;
 }

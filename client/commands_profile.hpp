@@ -15,6 +15,7 @@ struct ProfileAddOptions {
   std::string client_id;
   std::string api_endpoint;         // empty: the platform default
   std::vector<std::string> scopes;  // empty: the default scopes
+  std::string lifetime;             // --lifetime DURATION (checked by the parser); empty: none
 };
 struct ProfileListOptions {
   bool json = false;
@@ -28,12 +29,16 @@ struct ConfigSetOptions {
   std::string value;
 };
 
-// The settings `config set` accepts ("profile": the default profile).
-inline const std::vector<std::string> kConfigKeys{"profile"};
+// The settings `config set` accepts ("profile": the default profile; "api_key_file": a file holding
+// an API key, CONTRACT.md precedence).
+inline const std::vector<std::string> kConfigKeys{"profile", "api_key_file"};
 
-// Pure request builders.
+// Pure request builders. config_set_request sends an api_key_file path as given; config_set makes a
+// relative one absolute first (the agent runs in another directory).
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& options);
 proto::ConfigSet config_set_request(const ConfigSetOptions& options);
+// `path` made absolute against `cwd` ("" stays "": it unsets the setting).
+std::string absolute_path(const std::string& path, const std::string& cwd);
 
 // Each returns the process exit code.
 int profile_add(App& app, const ProfileAddOptions& options);

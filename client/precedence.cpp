@@ -40,6 +40,12 @@ Outcome<Credential> choose_credential(const CredentialInputs& in) {
     return Credential{CredentialSource::env_api_key, in.env_api_key};
   }
   if (!in.env_profile.empty()) return Credential{CredentialSource::env_profile, in.env_profile};
+  // Only now is the config read: a command with any earlier source set never touches the disk.
+  if (in.api_key_file) {
+    auto key = in.api_key_file();
+    if (!key) return std::move(key).failure();
+    if (*key) return Credential{CredentialSource::api_key_file, std::move(**key)};
+  }
   return Credential{CredentialSource::agent_default, {}};
 }
 
@@ -65,6 +71,7 @@ std::string_view describe(CredentialSource source) noexcept {
     case CredentialSource::env_token: return "FLUXLOOP_TOKEN";
     case CredentialSource::env_api_key: return "FLUXLOOP_API_KEY";
     case CredentialSource::env_profile: return "FLUXLOOP_PROFILE";
+    case CredentialSource::api_key_file: return "the api_key_file setting";
     case CredentialSource::agent_default: return "the agent's default profile";
   }
   return "?";

@@ -1,0 +1,49 @@
+// Which requests a locked agent refuses. Every op of proto::Request is classified here, in one place:
+// adding an op without deciding whether it serves a secret does not compile.
+#pragma once
+
+#include <type_traits>
+#include <variant>
+
+#include "proto/codec.hpp"
+#include "proto/messages.hpp"
+
+namespace agentd::lock {
+
+template <typename T, typename... Ts>
+inline constexpr bool kIsOneOf = (std::is_same_v<T, Ts> || ...);
+
+// Ops that hand out a secret or act with one the agent holds: refused while locked.
+template <typename Request>
+inline constexpr bool kServesSecret =
+    kIsOneOf<Request, proto::GetToken, proto::ApiRequest, proto::ApiKeyCreate, proto::ApiKeyList, proto::ApiKeyInfo,
+             proto::ApiKeyRevoke, proto::ApiKeyRotate>;
+
+// Ops that never reveal a secret (status shows masks only; redact hides secrets, it does not show
+// them; import and login bring credentials in): served while locked. Refreshes go on as well.
+template <typename Request>
+inline constexpr bool kSafeWhileLocked =
+    kIsOneOf<Request, proto::AgentStatus, proto::AgentStop, proto::AgentLock, proto::AgentUnlock, proto::ProfileAdd,
+             proto::ProfileList, proto::ProfileRemove, proto::ConfigSet, proto::AuthImport, proto::AuthStatus,
+             proto::AuthRefresh, proto::AuthLogout, proto::LoginStart, proto::LoginWait, proto::Redact>;
+
+template <typename Variant>
+struct AllClassified;
+template <typename... Requests>
+struct AllClassified<std::variant<Requests...>>
+    : std::bool_constant<((kServesSecret<Requests> != kSafeWhileLocked<Requests>) && ...)> {};
+
+static_assert(AllClassified<proto::Request>::value,
+              "every request must be in exactly one list of agentd/lock/gate.hpp: does it serve a secret?");
+
+// Runs `state.on(request, peer)` unless the request serves a secret and `state.refuse_secret()`
+// (the lock, expired lifetimes) returns an error, which is then the answer.
+template <typename State, typename Request, typename Peer>
+auto gated(State& state, const Request& request, const Peer& peer) -> decltype(state.on(request, peer)) {
+  if constexpr (kServesSecret<Request>) {
+    if (auto refused = state.refuse_secret()) co_return std::move(*refused);
+  }
+  co_return co_await state.on(request, peer);
+}
+
+}  // namespace agentd::lock

@@ -1,0 +1,134 @@
+#include "client/key_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "client/precedence.hpp"
+
+namespace client {
+namespace {
+
+// config.json holds profiles and settings, never secrets; a few hundred KiB is already absurd.
+constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+std::string getenv_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? std::string(value) : std::string();
+}
+
+// Closes the descriptor however the read ends.
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// Reads at most `limit` bytes of an open file; nullopt when it is longer.
+std::optional<std::string> read_all(int fd, std::size_t limit, int& error) {
+  std::string data;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      error = errno;
+      return std::nullopt;
+    }
+    if (n == 0) return data;
+    data.append(buffer, static_cast<std::size_t>(n));
+    if (data.size() > limit) {
+      error = EFBIG;
+      return std::nullopt;
+    }
+  }
+}
+
+Failure key_file_failure(const std::string& path, const std::string& why) {
+  return Failure{kExitError,
+                 "cannot use the API key file " + path + " (the api_key_file setting): " + why +
+                     "; fix it or unset the setting with `fluxloop config set api_key_file ''`",
+                 FailureKind::local};
+}
+
+}  // namespace
+
+std::string config_path_from_environment() {
+  std::string home = getenv_or_empty("FLUXLOOP_HOME");
+  if (home.empty()) {
+    const std::string user_home = getenv_or_empty("HOME");
+    if (user_home.empty()) return {};
+    home = user_home + "/.fluxloop";
+  }
+  return home + "/config.json";
+}
+
+Outcome<std::optional<std::string>> api_key_file_setting(const std::string& config_path) {
+  if (config_path.empty()) return std::optional<std::string>();
+  Fd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) {
+    if (errno == ENOENT) return std::optional<std::string>();
+    return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
+  }
+  int error = 0;
+  auto text = read_all(file.fd, kMaxConfigBytes, error);
+  if (!text) return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(error), FailureKind::local};
+  const auto document = nlohmann::json::parse(*text, nullptr, false);
+  if (document.is_discarded() || !document.is_object()) {
+    return Failure{kExitError, "cannot read " + config_path + ": not a JSON object (the agent reports what is wrong)",
+                   FailureKind::local};
+  }
+  const auto it = document.find("api_key_file");
+  if (it == document.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) {
+    return std::optional<std::string>();
+  }
+  return std::optional<std::string>(it->get<std::string>());
+}
+
+Outcome<std::string> read_api_key_file(const std::string& path) {
+  // O_NONBLOCK: a FIFO planted at the path must not hang the client before fstat refuses it.
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  if (file.fd < 0) return key_file_failure(path, std::strerror(errno));
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return key_file_failure(path, std::strerror(errno));
+  if (!S_ISREG(st.st_mode)) return key_file_failure(path, "not a regular file");
+  if (st.st_uid != ::geteuid()) return key_file_failure(path, "the file is owned by another user");
+  // Checked on the open descriptor, so the file judged is the file read.
+  if ((st.st_mode & 077) != 0) {
+    return Failure{kExitError,
+                   "refusing the API key file " + path + ": it is readable or writable by other users; run `chmod 600 " +
+                       path + "`",
+                   FailureKind::local};
+  }
+  int error = 0;
+  auto text = read_all(file.fd, kMaxKeyFileBytes, error);
+  if (!text) return key_file_failure(path, error == EFBIG ? "larger than an API key file can be" : std::strerror(error));
+  std::string_view key = *text;
+  key = key.substr(0, key.find('\n'));
+  while (!key.empty() && std::strchr(" \t\r", key.front())) key.remove_prefix(1);
+  while (!key.empty() && std::strchr(" \t\r", key.back())) key.remove_suffix(1);
+  if (!api_key_format_ok(key)) {
+    return key_file_failure(path, "it holds no API key (keys start with flx_api_ or flx_sa_)");
+  }
+  std::string result(key);
+  ::explicit_bzero(text->data(), text->size());
+  return result;
+}
+
+Outcome<std::optional<std::string>> configured_api_key() {
+  auto setting = api_key_file_setting(config_path_from_environment());
+  if (!setting) return std::move(setting).failure();
+  if (!*setting) return std::optional<std::string>();
+  auto key = read_api_key_file(**setting);
+  if (!key) return std::move(key).failure();
+  return std::optional<std::string>(std::move(*key));
+}
+
+}  // namespace client
