@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/app_state.hpp"
+#include "agentd/audit/refresh_observer.hpp"
 #include "agentd/lock/gate.hpp"
 #include "agentd/util/atomic_file.hpp"
 #include "proto/codec.hpp"
@@ -26,7 +27,10 @@ App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_
   state_->options = std::move(options);
   state_->http = std::make_unique<http::Client>(state_->executor, http::options_from_environment());
   state_->discovery = std::make_unique<oauth::DiscoveryCache>(*state_->http);
-  state_->refresher = std::make_unique<tokens::Refresher>(state_->executor, state_->cache, state_->refresher_hooks());
+  state_->monitor = std::make_unique<audit::Monitor>(state_->executor,
+                                                     state_->options.home + "/" + std::string(audit::kLogName));
+  state_->refresher = std::make_unique<tokens::Refresher>(
+      state_->executor, state_->cache, audit::observe_refreshes(state_->refresher_hooks(), *state_->monitor));
   state_->passphrase_lock = std::make_unique<lock::PassphraseLock>(state_->executor);
   state_->sweeper = std::make_unique<lock::Sweeper>(state_->executor, state_->sweeper_hooks());
 }
@@ -39,6 +43,7 @@ asio::awaitable<proto::Status> App::start() {
   auto loaded = config::load(s.config_path());
   if (!loaded) co_return std::move(loaded).error();
   s.config = std::move(*loaded);
+  s.monitor->configure(s.config.monitoring);
 
   auto selection = co_await store::select_store(s.executor, s.options.home, s.options.forced_store, s.config.store);
   if (!selection) co_return std::move(selection).error();
@@ -65,13 +70,17 @@ asio::awaitable<proto::Status> App::start() {
 
 void App::shutdown() {
   state_->refresher->stop();
+  state_->monitor->shutdown();
   state_->sweeper->stop();
 }
+
+void App::peer_rejected(const server::Peer& peer) noexcept { state_->monitor->rejected_peer(peer); }
 
 asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
   auto decoded = proto::decode_request(body);
   if (auto* rejected = std::get_if<proto::RejectedRequest>(&decoded)) {
     spdlog::warn("rejected request from pid {}: {}", peer.pid, rejected->error.message);
+    state_->monitor->record(peer, "invalid_request", {}, &rejected->error);
     co_return proto::encode_error(rejected->id, rejected->error);
   }
   auto& frame = std::get<proto::RequestFrame>(decoded);
@@ -80,6 +89,8 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
   auto answer = [&](const auto& request) -> asio::awaitable<std::string> {
     using Request = std::decay_t<decltype(request)>;
     auto result = co_await lock::gated(*state_, request, peer);  // refuses secrets while locked
+    const auto resolve = [this](const std::string& profile) { return state_->resolve(profile); };
+    state_->monitor->record(peer, Request::kOp, audit::subject_of(request, resolve), result ? nullptr : &result.error());
     if (!result) {
       spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
       co_return proto::encode_error(frame.id, result.error());
@@ -137,6 +148,9 @@ asio::awaitable<proto::Result<proto::AgentStatusReply>> App::State::on(const pro
   reply.connections = options.connection_count ? options.connection_count() : 0;
   reply.locked = passphrase_lock->locked();
   reply.lifetime_seconds = options.lifetime_seconds;
+  reply.requests = monitor->requests();
+  reply.usage = monitor->usage();
+  reply.anomalies = monitor->anomalies();
   co_return reply;
 }
 

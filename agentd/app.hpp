@@ -32,6 +32,8 @@ class App final : public server::RequestHandler {
   // start-up failure (reported, exit 1).
   boost::asio::awaitable<proto::Status> start();
   boost::asio::awaitable<std::string> handle(const server::Peer& peer, std::string_view body) override;
+  // Counts a refused other-uid peer for anomaly detection (agentd/audit).
+  void peer_rejected(const server::Peer& peer) noexcept override;
   // Cancels the agent's own timers (refresh schedules) so the io_context can run dry.
   void shutdown();
 

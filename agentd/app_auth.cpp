@@ -115,6 +115,11 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
       else status.state = c.refresh_token.empty() ? "login_required" : "expired";
     }
     if (status.api_endpoint.empty()) status.api_endpoint = std::string(config::kDefaultApiEndpoint);
+    if (const auto* used = monitor->figures(audit::CredentialKind::profile, name)) {
+      if (used->last_used) status.last_used = tokens::format_rfc3339(*used->last_used);
+      status.requests = used->requests;
+      status.failures = used->failures;
+    }
     reply.profiles.push_back(std::move(status));
   }
   co_return reply;

@@ -11,6 +11,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "agentd/app.hpp"
+#include "agentd/audit/monitor.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/http/https_client.hpp"
 #include "agentd/lock/lifetime.hpp"
@@ -37,6 +38,7 @@ struct App::State {
   tokens::TokenCache cache;
   std::unique_ptr<http::Client> http;
   std::unique_ptr<oauth::DiscoveryCache> discovery;
+  std::unique_ptr<audit::Monitor> monitor;  // before the refresher, which reports to it (destroyed after it)
   std::unique_ptr<tokens::Refresher> refresher;
 
   std::string config_path() const { return options.home + "/config.json"; }
