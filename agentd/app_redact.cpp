@@ -1,11 +1,98 @@
-// Handler for redact. PLACEHOLDER until the redaction feature lands (issue 4).
+// Handler for redact (docs/redact.md): one chunk of a stream, redacted with every secret the agent
+// holds and the sanitization patterns of config.json.
+//
+// Redact works while the agent is locked: it serves no secret, it only removes them. It cannot be
+// used as an oracle to recover one either: only whole, exact occurrences are masked and how much
+// input is decided does not depend on partial matches, so a caller learns at most whether a complete
+// guess is a held secret.
+#include <sys/stat.h>
+
 #include "agentd/app_state.hpp"
+#include "agentd/redact/redactor.hpp"
+#include "proto/base64.hpp"
+#include "proto/redact.hpp"
 
 namespace agentd {
 namespace asio = boost::asio;
 
-asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::Redact&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "redact is not implemented in this build"};
+// config.json as redact last read it (device, inode, size, mtime): hand edits of
+// `sanitization.patterns` take effect on the next chunk without restarting the agent.
+struct RedactCache {
+  std::unique_ptr<redact::Redactor> redactor;
+  bool stamped = false;
+  struct stat config_stamp {};
+};
+
+namespace {
+
+bool same_file_state(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && a.st_size == b.st_size &&
+         a.st_mtim.tv_sec == b.st_mtim.tv_sec && a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
+}
+
+// Every secret the agent holds, viewed (not copied) with the label its mask shows.
+std::vector<redact::HeldSecret> held_secrets(const tokens::TokenCache& cache) {
+  std::vector<redact::HeldSecret> out;
+  for (const auto& [profile, entry] : cache.entries()) {
+    const auto& c = entry.credentials;
+    if (!c.access_token.empty()) out.push_back({c.access_token, "access_token"});
+    if (!c.refresh_token.empty()) out.push_back({c.refresh_token, "refresh_token"});
+    if (!c.api_key.empty()) out.push_back({c.api_key, "api_key"});
+  }
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::Redact& request, const server::Peer&) {
+  auto input = proto::base64_decode(request.data);
+  if (!input) co_return proto::Error{proto::ErrorCode::bad_request, "redact: 'data' is not valid base64"};
+  if (input->size() > proto::kMaxRedactInput) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "redact: a chunk carries at most " + std::to_string(proto::kMaxRedactInput) + " bytes"};
+  }
+  // Fail closed: with the store unread, secrets it holds would pass through unmasked.
+  if (auto loaded = co_await ensure_loaded(); !loaded) {
+    store::wipe(*input);
+    co_return proto::Error{proto::ErrorCode::store_error,
+                           "cannot redact: the secrets to mask could not be read (" + loaded.error().message + ")"};
+  }
+  if (!redact_cache) redact_cache = std::make_shared<RedactCache>();
+  RedactCache& rc = *redact_cache;
+
+  struct stat now {};
+  if (::stat(config_path().c_str(), &now) != 0) now = {};  // missing: every field zero
+  if (!rc.stamped || !same_file_state(now, rc.config_stamp)) {
+    auto reread = config::load(config_path());
+    if (!reread) {
+      store::wipe(*input);
+      co_return std::move(reread).error();
+    }
+    // Only the patterns: the rest of the configuration is the agent's own to change.
+    config.sanitization = std::move(reread->sanitization);
+    rc.config_stamp = now;
+    rc.stamped = true;
+  }
+
+  const auto secrets = held_secrets(cache);
+  if (!rc.redactor || !rc.redactor->built_from(secrets, config.sanitization)) {
+    rc.redactor.reset();
+    auto built = redact::Redactor::create(secrets, config.sanitization);
+    if (!built) {
+      store::wipe(*input);
+      co_return std::move(built).error();
+    }
+    rc.redactor = std::move(*built);
+  }
+
+  auto chunk = rc.redactor->redact(*input, request.final ? redact::Final::yes : redact::Final::no);
+  // The input may hold secrets (that is why it is here): do not leave them in freed heap.
+  store::wipe(*input);
+  if (!chunk) co_return std::move(chunk).error();
+  proto::RedactReply reply;
+  reply.data = proto::base64_encode(chunk->data);
+  reply.consumed = static_cast<std::int64_t>(chunk->consumed);
+  co_return reply;
 }
 
 }  // namespace agentd

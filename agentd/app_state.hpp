@@ -26,6 +26,8 @@ namespace agentd {
 
 // A login in progress (browser or device), started by login_start and collected by login_wait.
 struct Login;
+// The redact handler's cached Redactor and config.json stamp (agentd/app_redact.cpp).
+struct RedactCache;
 
 struct App::State {
   boost::asio::any_io_executor executor;
@@ -107,6 +109,7 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::ApiReply>> on(const proto::ApiRequest&, const server::Peer&);
   // agentd/app_redact.cpp
   boost::asio::awaitable<proto::Result<proto::RedactReply>> on(const proto::Redact&, const server::Peer&);
+  std::shared_ptr<RedactCache> redact_cache;  // rebuilt only when the secrets held or the patterns change
 };
 
 }  // namespace agentd
