@@ -13,6 +13,7 @@
 #include "client/commands_lock.hpp"
 #include "client/commands_login.hpp"
 #include "client/commands_profile.hpp"
+#include "client/commands_redact.hpp"
 #include "client/duration.hpp"
 #include "client/output.hpp"
 
@@ -180,6 +181,13 @@ void build_agent_unlock(CLI::App& group, Tree& t) {
   on_run(c, t, [&t] { return agent_unlock(t.app, t.agent_lock); });
 }
 
+void build_redact(CLI::App& root, Tree& t) {
+  CLI::App* c = root.add_subcommand(
+      "redact", "Copy stdin to stdout with every secret the agent holds, e-mail addresses, flx_ keys, phone "
+                "numbers and config.json's sanitization.patterns masked");
+  on_run(c, t, [&t] { return redact(t.app); });
+}
+
 struct Leaf {
   std::string_view name;
   void (*build)(CLI::App& group, Tree& t);
@@ -198,6 +206,8 @@ constexpr std::array kProfile{Leaf{"add", build_profile_add}, Leaf{"list", build
 constexpr std::array kConfig{Leaf{"set", build_config_set}};
 constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop},
                             Leaf{"lock", build_agent_lock}, Leaf{"unlock", build_agent_unlock}};
+// Commands outside any group (`fluxloop redact`), built beside the groups.
+constexpr std::array kTopLevel{Leaf{"redact", build_redact}};
 constexpr std::array kGroups{
     Group{"auth", "Log in and out, import credentials, print tokens, show their state", kAuth},
     Group{"profile", "Add, list and remove profiles", kProfile},
@@ -213,6 +223,12 @@ void build(CLI::App& root, Tree& t, int argc, char** argv) {
   const std::string_view second = argc > 2 ? argv[2] : "";
   bool first_is_group = false;
   for (const Group& g : kGroups) first_is_group |= g.name == first;
+  bool first_is_top = false;
+  for (const Leaf& leaf : kTopLevel) first_is_top |= leaf.name == first;
+  for (const Leaf& leaf : kTopLevel) {
+    if (!first_is_group && (!first_is_top || leaf.name == first)) leaf.build(root, t);
+  }
+  if (first_is_top) return;
   for (const Group& g : kGroups) {
     if (first_is_group && g.name != first) continue;
     CLI::App* group = root.add_subcommand(std::string(g.name), std::string(g.description))->require_subcommand(1);
