@@ -118,7 +118,7 @@ asio::awaitable<proto::Status> App::State::ensure_loaded() {
   for (auto& [profile, credentials] : *all) {
     // Entries already in memory are newer than the store's (they were saved there too).
     if (cache.find(profile)) continue;
-    co_await stamp_loaded(profile, credentials);
+    if (!co_await stamp_loaded(profile, credentials)) continue;  // past its lifetime: not served
     remember(profile, std::move(credentials));
   }
   store_problem.clear();

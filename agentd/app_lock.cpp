@@ -60,14 +60,23 @@ void App::State::stamp_arrival(const std::string& profile, store::Credentials& c
   credentials.forget_at = tokens::format_rfc3339(std::chrono::system_clock::now() + *lifetime);
 }
 
-asio::awaitable<void> App::State::stamp_loaded(const std::string& profile, store::Credentials& credentials) {
-  if (!credentials.forget_at.empty()) co_return;
+asio::awaitable<bool> App::State::stamp_loaded(const std::string& profile, store::Credentials& credentials) {
+  if (!credentials.forget_at.empty()) {
+    const auto deadline = tokens::parse_rfc3339(credentials.forget_at);
+    if (!deadline || *deadline > std::chrono::system_clock::now()) co_return true;
+    // Overdue (the agent was down, or a reload after a store failure): never cached; the sweeper
+    // erases the stored copy.
+    sweeper->arm(profile, credentials.forget_at);
+    sweeper->expire_due();
+    co_return false;
+  }
   stamp_arrival(profile, credentials);
-  if (credentials.forget_at.empty()) co_return;
+  if (credentials.forget_at.empty()) co_return true;
   // Persisted so the deadline counts from this arrival across restarts instead of restarting each time.
   if (auto saved = co_await store->save(profile, credentials); !saved) {
     spdlog::warn("profile {}: could not save its lifetime deadline: {}", profile, saved.error().message);
   }
+  co_return true;
 }
 
 lock::Sweeper::Hooks App::State::sweeper_hooks() {

@@ -77,9 +77,10 @@ struct App::State {
   // profile's lifetime (the shorter of --lifetime and the profile's), when one applies. Call before
   // saving them; remember() then arms the deadline.
   void stamp_arrival(const std::string& profile, store::Credentials& credentials) const;
-  // For credentials loaded from the store without a deadline while a lifetime applies: stamps and
-  // saves them (they arrive in this agent now).
-  boost::asio::awaitable<void> stamp_loaded(const std::string& profile, store::Credentials& credentials);
+  // For credentials loaded from the store: false when their deadline has passed (the sweeper then
+  // erases them from the store; they must not be served). Without a deadline while a lifetime
+  // applies, stamps and saves them (they arrive in this agent now).
+  boost::asio::awaitable<bool> stamp_loaded(const std::string& profile, store::Credentials& credentials);
   lock::Sweeper::Hooks sweeper_hooks();
 
   // One handler per request type: an unhandled type does not compile (see App::handle).

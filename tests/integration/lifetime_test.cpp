@@ -54,6 +54,9 @@ TEST_CASE("lifetime: a profile's 2 s lifetime forgets its credentials in the age
   AgentFixture f(p.agent_env());
   f.start();
   add_profile(p, f, "2s");
+  auto listed = f.client({"profile", "list", "--json"});
+  REQUIRE(listed.exit_code == 0);
+  CHECK(json::parse(listed.out)["profiles"][0].value("lifetime_seconds", 0) == 2);
   import_profile(p, f);
   const auto imported = std::chrono::steady_clock::now();
 
