@@ -80,6 +80,9 @@ Outcome<std::optional<std::string>> api_key_file_setting(const std::string& conf
   int error = 0;
   auto text = read_all(file.fd, kMaxConfigBytes, error);
   if (!text) return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(error), FailureKind::local};
+  // `auth token` without a profile reads this file on every run: skip the JSON parse (most of the
+  // cost) when the setting cannot be in it. A corrupt file is still reported when it could be.
+  if (text->find("\"api_key_file\"") == std::string::npos) return std::optional<std::string>();
   const auto document = nlohmann::json::parse(*text, nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
     return Failure{kExitError, "cannot read " + config_path + ": not a JSON object (the agent reports what is wrong)",

@@ -209,7 +209,7 @@ TEST_CASE("api_key_file: the setting comes from config.json; absent file or sett
   auto some = client::api_key_file_setting(config);
   REQUIRE(some.ok());
   CHECK(some->value_or("") == "/k/key");
-  testsupport::write_file(config, "{not json");
+  testsupport::write_file(config, R"({"api_key_file": )");
   auto broken = client::api_key_file_setting(config);
   REQUIRE_FALSE(broken.ok());
   CHECK(broken.failure().message.find(config) != std::string::npos);
