@@ -81,6 +81,7 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
     refresher->forget(request.name);
     if (auto erased = co_await store->erase(request.name); !erased) co_return std::move(erased).error();
     cache.erase(request.name);
+    sweeper->disarm(request.name);
   }
   auto updated = config;
   updated.profiles.erase(request.name);

@@ -183,6 +183,7 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
   if (auto erased = co_await store->erase(profile); !erased) co_return std::move(erased).error();
   cache.erase(profile);
   refresher->forget(profile);
+  sweeper->disarm(profile);
   if (reply.warning.empty()) spdlog::info("logged out of profile {} (tokens revoked)", profile);
   else spdlog::warn("logged out of profile {}: {}", profile, reply.warning);
   co_return reply;
