@@ -1,8 +1,11 @@
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "proto/base64.hpp"
+#include "proto/codec.hpp"
+#include "proto/redact.hpp"
 
 TEST_CASE("base64: RFC 4648 test vectors") {
   const std::pair<std::string, std::string> vectors[] = {
@@ -50,4 +53,17 @@ TEST_CASE("base64: strict decoding refuses everything but the one canonical enco
     CHECK_FALSE(proto::base64_decode(text).has_value());
   }
   CHECK_FALSE(proto::base64_decode(std::string("Zm\0v", 4)).has_value());
+}
+
+TEST_CASE("redact limits: the largest chunk fits a frame both ways, with the largest request id") {
+  proto::Redact request;
+  request.data = proto::base64_encode(std::string(proto::kMaxRedactInput, '\xff'));
+  request.final = true;
+  const std::string out = proto::encode_request(UINT64_MAX, request);
+  CHECK(out.size() <= proto::kHeaderSize + proto::kMaxFrame);
+  proto::RedactReply reply;
+  reply.data = proto::base64_encode(std::string(proto::kMaxRedactOutput, '\x00'));
+  reply.consumed = static_cast<std::int64_t>(proto::kMaxRedactInput);
+  const std::string back = proto::encode_reply(UINT64_MAX, reply);
+  CHECK(back.size() <= proto::kHeaderSize + proto::kMaxFrame);
 }
