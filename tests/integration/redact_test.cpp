@@ -17,6 +17,8 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/client_common.hpp"
+#include "proto/base64.hpp"
+#include "proto/redact.hpp"
 #include "tests/support/platform_fixture.hpp"
 
 using namespace clienttest;  // NOLINT(google-build-using-namespace): the helpers of this suite
@@ -267,4 +269,24 @@ TEST_CASE("redact: a large stream passes with bounded memory in client and agent
     CHECK(r.peak_kib < 16 * 1024);
     CHECK(agent_peak - rss_before < 16 * 1024);
   }
+}
+
+TEST_CASE("redact: malformed chunks get clear errors and the agent keeps serving") {
+  AgentFixture f;
+  f.start();
+  auto not_base64 = testsupport::agent_request(f.socket(), proto::Redact{.data = "not base64!", .final = true});
+  REQUIRE_FALSE(not_base64.ok());
+  CHECK(not_base64.error().code == proto::ErrorCode::bad_request);
+  auto too_big = testsupport::agent_request(
+      f.socket(), proto::Redact{.data = proto::base64_encode(std::string(proto::kMaxRedactInput + 1, 'a')), .final = true});
+  REQUIRE_FALSE(too_big.ok());
+  CHECK(too_big.error().code == proto::ErrorCode::invalid_argument);
+  // Undecided input: a short line without a newline is kept back (consumed 0) until more comes.
+  auto pending = testsupport::agent_request(f.socket(), proto::Redact{.data = proto::base64_encode("no newline yet")});
+  REQUIRE(pending.ok());
+  CHECK(pending->consumed == 0);
+  auto fine = testsupport::agent_request(f.socket(), proto::Redact{.data = proto::base64_encode("a@example.com\nrest")});
+  REQUIRE(fine.ok());
+  CHECK(fine->consumed == 14);
+  CHECK(proto::base64_decode(fine->data) == std::optional<std::string>("[REDACTED:email]\n"));
 }
