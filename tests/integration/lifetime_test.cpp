@@ -71,7 +71,8 @@ TEST_CASE("lifetime: a profile's 2 s lifetime forgets its credentials in the age
   CHECK(stored_profile(f).value("forget_at", "") == forget_at);
 
   CHECK(testsupport::eventually([&] { return token_exit(f) == 3; }, 4s));
-  CHECK(std::chrono::steady_clock::now() - imported >= 1s);  // not forgotten at once
+  // Not forgotten at once (forget_at has whole seconds, so the deadline is 1-2 s after the import).
+  CHECK(std::chrono::steady_clock::now() - imported >= 800ms);
   CHECK(stored_profile(f).is_null());
   auto again = f.client({"auth", "token", "--profile", kProfile});
   CHECK(again.exit_code == 3);
