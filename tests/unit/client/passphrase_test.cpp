@@ -26,7 +26,7 @@ client::Outcome<client::Passphrase> read_from(const std::string& content) {
 
 }  // namespace
 
-TEST_CASE("--passphrase-fd: one line, newline removed; end of file ends it too") {
+TEST_CASE("--passphrase-fd: one line, newline removed, and end of file ends it too") {
   auto a = read_from("correct horse\n");
   REQUIRE(a.ok());
   CHECK(a->text() == "correct horse");
