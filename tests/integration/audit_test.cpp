@@ -86,7 +86,7 @@ void write_monitoring(AgentFixture& f, const json& monitoring) {
 
 }  // namespace
 
-TEST_CASE("audit: requests are logged with pid, uid, exe, op, profile and outcome; failures are figured") {
+TEST_CASE("audit: requests are logged with pid, uid, exe, op, profile and outcome, failures are figured") {
   AgentFixture f;
   f.start();
   const std::string good = random_token("flx_");

@@ -179,7 +179,7 @@ TEST_CASE("lock: without a terminal and without --passphrase-fd, lock and unlock
   CHECK_FALSE(agent_locked(f));
 }
 
-TEST_CASE("lock: the terminal prompt asks twice without echo; Ctrl-C leaves echo on") {
+TEST_CASE("lock: the terminal prompt asks twice without echo, Ctrl-C leaves echo on") {
   AgentFixture f;
   f.start();
   auto locked = run_in_pty(f, {"agent", "lock"},

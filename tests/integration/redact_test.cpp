@@ -130,7 +130,7 @@ std::vector<std::string> cut_into(const std::string& text, const std::vector<std
 
 }  // namespace
 
-TEST_CASE("redact: held tokens and keys never come out; e-mails, phones and flx_ keys are masked") {
+TEST_CASE("redact: held tokens and keys never come out, e-mails, phones and flx_ keys are masked") {
   AgentFixture f;
   f.start();
   Held held;

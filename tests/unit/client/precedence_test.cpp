@@ -165,7 +165,7 @@ TEST_CASE("api_key_file: an unusable file is a failure, never skipped to the def
   CHECK_FALSE(client::choose_target(in, "").ok());
 }
 
-TEST_CASE("api_key_file: the file's mode, owner and content are checked; the key is never quoted") {
+TEST_CASE("api_key_file: the file's mode, owner and content are checked, the key is never quoted") {
   testsupport::TempDir dir;
   const std::string path = dir.path() + "/key";
   const std::string key = "flx_api_FileSecret123";
@@ -195,7 +195,7 @@ TEST_CASE("api_key_file: the file's mode, owner and content are checked; the key
   CHECK_FALSE(client::read_api_key_file(dir.path()).ok());  // a directory
 }
 
-TEST_CASE("api_key_file: the setting comes from config.json; absent file or setting means none") {
+TEST_CASE("api_key_file: the setting comes from config.json, absent file or setting means none") {
   testsupport::TempDir dir;
   const std::string config = dir.path() + "/config.json";
   auto none = client::api_key_file_setting(config);

@@ -74,7 +74,7 @@ TEST_CASE("audit: format_time is RFC 3339 UTC with milliseconds") {
   CHECK(agentd::audit::format_time(when) == "2024-11-02T10:00:05.007Z");
 }
 
-TEST_CASE("audit: lines are buffered until flush or until the buffer passes its size; the file is 0600") {
+TEST_CASE("audit: lines are buffered until flush or until the buffer passes its size, the file is 0600") {
   testsupport::TempDir dir;
   const std::string path = dir.path() + "/audit.log";
   {
@@ -144,7 +144,7 @@ TEST_CASE("audit: write errors drop lines with a warning, never throw, and recov
   CHECK(json::parse(lines_of(testsupport::read_file(sub + "/audit.log")).back())["profile"] == "again");
 }
 
-TEST_CASE("audit: an existing log is made private; a symlink in its place is not followed") {
+TEST_CASE("audit: an existing log is made private, a symlink in its place is not followed") {
   testsupport::TempDir dir;
   const std::string path = dir.path() + "/audit.log";
   testsupport::write_file(path, "", 0644);

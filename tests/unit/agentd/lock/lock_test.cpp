@@ -95,7 +95,7 @@ TEST_CASE("lock: lock, refuse a second lock, refuse a wrong passphrase after a d
   CHECK_FALSE(lock.locked());
 }
 
-TEST_CASE("lock: every request is classified; the secret-serving ones are refused while locked") {
+TEST_CASE("lock: every request is classified, the secret-serving ones are refused while locked") {
   using namespace agentd::lock;
   static_assert(kServesSecret<proto::GetToken> && kServesSecret<proto::ApiRequest> && kServesSecret<proto::ApiKeyCreate>);
   static_assert(kSafeWhileLocked<proto::AuthRefresh> && kSafeWhileLocked<proto::AgentUnlock> && kSafeWhileLocked<proto::Redact>);
@@ -103,7 +103,7 @@ TEST_CASE("lock: every request is classified; the secret-serving ones are refuse
   CHECK(true);
 }
 
-TEST_CASE("lock: the sweeper drops what is due at once and erases it; later deadlines wait") {
+TEST_CASE("lock: the sweeper drops what is due at once and erases it, later deadlines wait") {
   asio::io_context io;
   std::vector<std::string> dropped, erased;
   agentd::lock::Sweeper sweeper(io.get_executor(),

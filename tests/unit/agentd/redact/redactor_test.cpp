@@ -74,7 +74,7 @@ TEST_CASE("redact: built-in phone, without eating dates, times, ids or versions"
   CHECK(whole(*r, harmless) == harmless);
 }
 
-TEST_CASE("redact: custom patterns replace the built-ins; a built-in can be named with its own replacement") {
+TEST_CASE("redact: custom patterns replace the built-ins, a built-in can be named with its own replacement") {
   auto r = make({}, {{"ticket", "JIRA-[0-9]+", "<ticket>"}, {"email", "", "<email>"}, {"ssn", R"(\b\d{3}-\d{2}-\d{4}\b)", ""}});
   CHECK(whole(*r, "JIRA-42 by ann@example.com ssn 123-45-6789 phone 555-123-4567 flx_api_abcdefghij") ==
         "<ticket> by <email> ssn [REDACTED:ssn] phone 555-123-4567 flx_api_abcdefghij");
