@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agentd/app_platform.hpp"
 #include "agentd/app_state.hpp"
 #include "agentd/audit/refresh_observer.hpp"
 #include "agentd/lock/gate.hpp"
@@ -65,6 +66,7 @@ asio::awaitable<proto::Status> App::start() {
   co_await s.sweeper->sweep_now();
   s.sweeper->start();
   s.refresher->start();
+  start_revocations(s);  // after the store is loaded: an overdue revocation may run at once
   co_return proto::Ok{};
 }
 
@@ -72,6 +74,7 @@ void App::shutdown() {
   state_->refresher->stop();
   state_->monitor->shutdown();
   state_->sweeper->stop();
+  stop_revocations(*state_);
 }
 
 void App::peer_rejected(const server::Peer& peer) noexcept { state_->monitor->rejected_peer(peer); }

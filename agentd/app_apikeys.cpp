@@ -1,23 +1,315 @@
-// Handlers for apikey_*. PLACEHOLDER until the API key feature lands (issue 4).
-#include "agentd/app_state.hpp"
+// Handlers for apikey_* (docs/apikeys.md): keys are created, listed, looked up and revoked at the
+// platform through agentd/platform; a key is shown once (or kept in a new profile) and never logged.
+// Rotation swaps the replacement into every profile holding the old key and leaves the old key's
+// revocation to platform::Revocations, whose deadlines survive restarts (rotations.json).
+//
+// A rotation through a credential the client gave (Target.bearer) with a grace period is refused:
+// after a restart the agent would have no credential to revoke the old key with, and keeping the
+// client's bearer on disk would turn a one-shot CI secret into a stored one. Grace 0 works.
+#include <algorithm>
+#include <array>
+#include <chrono>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "agentd/app_platform.hpp"
+#include "agentd/platform/records.hpp"
+#include "agentd/platform/revocations.hpp"
+#include "agentd/tokens/clock.hpp"
 
 namespace agentd {
+namespace {
 namespace asio = boost::asio;
 
-asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const proto::ApiKeyCreate&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "apikey_create is not implemented in this build"};
+constexpr std::string_view kKeysPath = "/v1/api-keys";
+constexpr std::int64_t kMaxGraceSeconds = 366LL * 24 * 3600;
+constexpr std::size_t kMaxNameLength = 200;
+
+// Named arrays, not braced lists at the call: g++ 12 miscompiles initializer lists inside coroutines.
+constexpr std::array<std::string_view, 4> kScopes{"read", "write", "read-write", "admin"};
+constexpr std::array<std::string_view, 2> kTypes{"user", "service-account"};
+
+template <std::size_t N>
+bool one_of(const std::string& value, const std::array<std::string_view, N>& allowed) {
+  return std::find(allowed.begin(), allowed.end(), value) != allowed.end();
 }
-asio::awaitable<proto::Result<proto::ApiKeyListReply>> App::State::on(const proto::ApiKeyList&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "apikey_list is not implemented in this build"};
+
+// The body of a successful answer as JSON, or server_error.
+proto::Result<nlohmann::json> json_of(const platform::Answer& answer, std::string_view what) {
+  auto json = nlohmann::json::parse(answer.response.body, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) {
+    return proto::Error{proto::ErrorCode::server_error, "cannot " + std::string(what) + ": the platform's answer is not JSON"};
+  }
+  return json;
 }
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyInfo&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "apikey_info is not implemented in this build"};
+
+// The profiles of this agent whose credentials hold the key of `record`.
+std::vector<std::string> holders(App::State& state, const proto::ApiKeyRecord& record) {
+  std::vector<std::string> out;
+  for (const auto& [name, entry] : state.cache.entries()) {
+    if (platform::holds_key(entry.credentials, record)) out.push_back(name);
+  }
+  return out;
 }
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyRevoke&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "apikey_revoke is not implemented in this build"};
+
+// One record at the platform: by id (GET /v1/api-keys/{id}) or by value (POST …/lookup: the key
+// travels only in the body, never in a URL or a log line).
+asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& state, const proto::Target& target,
+                                                                const std::string& key_or_id) {
+  platform::Call call;
+  call.what = "look up the API key";
+  if (platform::looks_like_key_id(key_or_id)) {
+    call.path = std::string(kKeysPath) + "/" + key_or_id;
+  } else if (platform::looks_like_key(key_or_id)) {
+    call.method = "POST";
+    call.path = std::string(kKeysPath) + "/lookup";
+    nlohmann::json body = nlohmann::json::object();
+    body["key"] = key_or_id;
+    call.body = body.dump();
+  } else {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "expected an API key id (key_…) or a key (flx_api_… or flx_sa_…); `fluxloop apikeys list` "
+                           "shows the ids"};
+  }
+  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  if (!answer) co_return std::move(answer).error();
+  auto json = json_of(*answer, "look up the API key");
+  if (!json) co_return std::move(json).error();
+  auto record = platform::record_from_json(*json);
+  if (record) record->profiles = holders(state, *record);
+  co_return record;
 }
-asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const proto::ApiKeyRotate&, const server::Peer&) {
-  co_return proto::Error{proto::ErrorCode::internal, "apikey_rotate is not implemented in this build"};
+
+asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> list_records(App::State& state,
+                                                                             const proto::Target& target) {
+  platform::Call call{.method = "GET", .path = std::string(kKeysPath), .body = {}, .what = "list API keys"};
+  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  if (!answer) co_return std::move(answer).error();
+  auto json = json_of(*answer, "list API keys");
+  if (!json) co_return std::move(json).error();
+  const auto keys = json->find("api_keys");
+  if (!json->is_object() || keys == json->end() || !keys->is_array()) {
+    co_return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer has no api_keys"};
+  }
+  std::vector<proto::ApiKeyRecord> out;
+  for (const auto& item : *keys) {
+    auto record = platform::record_from_json(item);
+    if (!record) co_return std::move(record).error();
+    record->profiles = holders(state, *record);
+    out.push_back(std::move(*record));
+  }
+  co_return out;
+}
+
+struct Created {
+  proto::ApiKeyRecord record;
+  std::string key;
+  std::string api_endpoint;
+  ~Created() { store::wipe(key); }
+};
+
+asio::awaitable<proto::Result<Created>> create_key(App::State& state, const proto::Target& target, const std::string& name,
+                                                   const std::string& scope, const std::string& type) {
+  nlohmann::json body = nlohmann::json::object();
+  body["name"] = name;
+  if (!scope.empty()) body["scope"] = scope;
+  if (!type.empty()) body["type"] = type;
+  platform::Call call{.method = "POST", .path = std::string(kKeysPath), .body = body.dump(), .what = "create an API key"};
+  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  if (!answer) co_return std::move(answer).error();
+  auto json = json_of(*answer, "create an API key");
+  if (!json) co_return std::move(json).error();
+  auto record = platform::record_from_json(*json);
+  if (!record) co_return std::move(record).error();
+  Created created;
+  if (auto key = json->find("key"); key != json->end() && key->is_string()) created.key = key->get<std::string>();
+  if (!platform::looks_like_key(created.key)) {
+    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + record->id + " but sent no usable key"};
+  }
+  created.record = std::move(*record);
+  created.api_endpoint = answer->api_endpoint;
+  co_return created;
+}
+
+asio::awaitable<proto::Status> delete_key(App::State& state, const proto::Target& target, const std::string& id) {
+  platform::Call call{.method = "DELETE", .path = std::string(kKeysPath) + "/" + id, .body = {}, .what = "revoke API key " + id};
+  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  if (!answer) co_return std::move(answer).error();
+  spdlog::info("revoked API key {}", id);
+  co_return proto::Ok{};
+}
+
+// Keeps `key` in `profile` (new credentials, persisted before they are served).
+asio::awaitable<proto::Status> store_key(App::State& state, const std::string& profile, const Created& created,
+                                         store::Credentials credentials) {
+  credentials.api_key = created.key;
+  credentials.api_key_id = created.record.id;
+  if (credentials.api_endpoint.empty()) credentials.api_endpoint = created.api_endpoint;
+  auto saved = co_await state.store->save(profile, credentials);
+  if (!saved) co_return saved;
+  state.remember(profile, std::move(credentials));
+  co_return proto::Ok{};
+}
+
+}  // namespace
+
+void start_revocations(App::State& state) {
+  auto revoke = [&state](const platform::PendingRevocation& pending) -> asio::awaitable<proto::Status> {
+    proto::Target target;
+    target.profile = pending.profile;
+    auto revoked = co_await delete_key(state, target, pending.key_id);
+    if (!revoked && revoked.error().code == proto::ErrorCode::not_found) co_return proto::Ok{};  // gone already
+    co_return revoked;
+  };
+  state.revocations = std::make_shared<platform::Revocations>(
+      state.executor, state.options.home + "/" + std::string(platform::kRotationsFile), std::move(revoke));
+  if (auto started = state.revocations->start(); !started) {
+    spdlog::warn("pending key revocations not loaded: {}", started.error().message);
+  }
+}
+
+void stop_revocations(App::State& state) {
+  if (state.revocations) state.revocations->stop();
+}
+
+asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const proto::ApiKeyCreate& request, const server::Peer&) {
+  if (request.name.empty() || request.name.size() > kMaxNameLength) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "an API key needs a name (--name, at most 200 characters)"};
+  }
+  if (!request.scope.empty() && !one_of(request.scope, kScopes)) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--scope must be read, write, read-write or admin"};
+  }
+  if (!request.type.empty() && !one_of(request.type, kTypes)) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--type must be user or service-account"};
+  }
+  const std::string& profile = request.store_profile;
+  if (!profile.empty()) {
+    // Checked before the key exists, so a refused --store leaves no orphan key at the platform.
+    if (auto ok = config::validate_profile_name(profile); !ok) co_return std::move(ok).error();
+    co_await ensure_loaded();
+    if (config.profiles.contains(profile) || cache.find(profile)) {
+      co_return proto::Error{proto::ErrorCode::profile_exists,
+                             "profile '" + profile + "' exists already: choose a new name for --store"};
+    }
+  }
+  auto created = co_await create_key(*this, request.target, request.name, request.scope, request.type);
+  if (!created) co_return std::move(created).error();
+  proto::ApiKeyCreateReply reply;
+  spdlog::info("created API key {} ({}, {})", created->record.id, created->record.scope, created->record.type);
+  if (!profile.empty()) {
+    store::Credentials credentials;
+    stamp_arrival(profile, credentials);
+    if (auto stored = co_await store_key(*this, profile, *created, std::move(credentials)); !stored) {
+      // Nobody could ever use the key: take it back rather than leave it alive and unknown.
+      co_await delete_key(*this, request.target, created->record.id);
+      co_return std::move(stored).error();
+    }
+    spdlog::info("API key {} stored in profile {}", created->record.id, profile);
+    reply.stored_profile = profile;
+    created->record.profiles.assign(1, profile);
+  } else {
+    reply.key = created->key;
+  }
+  reply.record = created->record;
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::ApiKeyListReply>> App::State::on(const proto::ApiKeyList& request, const server::Peer&) {
+  co_await ensure_loaded();  // `profiles` of each record needs the credentials
+  auto keys = co_await list_records(*this, request.target);
+  if (!keys) co_return std::move(keys).error();
+  proto::ApiKeyListReply reply;
+  reply.keys = std::move(*keys);
+  co_return reply;
+}
+
+asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyInfo& request, const server::Peer&) {
+  co_await ensure_loaded();
+  co_return co_await find_record(*this, request.target, request.key_or_id);
+}
+
+asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyRevoke& request, const server::Peer&) {
+  co_await ensure_loaded();
+  auto record = co_await find_record(*this, request.target, request.key_or_id);
+  if (!record) co_return std::move(record).error();
+  if (auto revoked = co_await delete_key(*this, request.target, record->id); !revoked) co_return std::move(revoked).error();
+  if (!record->profiles.empty()) spdlog::warn("revoked API key {} is still held by profile(s) of this agent", record->id);
+  co_return std::move(*record);
+}
+
+asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const proto::ApiKeyRotate& request, const server::Peer&) {
+  if (request.grace_seconds < 0 || request.grace_seconds > kMaxGraceSeconds) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "--grace must be between 0 s and 366 d"};
+  }
+  if (request.grace_seconds > 0 && !request.target.bearer.empty()) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "a rotation with a grace period needs a profile of the agent (--profile P): the agent revokes "
+                           "the old key later, also after a restart, and keeps no key passed by --api-key or the "
+                           "environment; use --grace 0 to revoke at once"};
+  }
+  co_await ensure_loaded();
+  // The old key: by id or value, else by its name among the active keys (which must be unique).
+  proto::Result<proto::ApiKeyRecord> old = proto::Error{proto::ErrorCode::not_found, "no API key named '" + request.name_or_id + "'"};
+  if (platform::looks_like_key_id(request.name_or_id) || platform::looks_like_key(request.name_or_id)) {
+    old = co_await find_record(*this, request.target, request.name_or_id);
+  } else {
+    auto keys = co_await list_records(*this, request.target);
+    if (!keys) co_return std::move(keys).error();
+    int matches = 0;
+    for (auto& key : *keys) {
+      if (key.name != request.name_or_id) continue;
+      if (++matches > 1) {
+        co_return proto::Error{proto::ErrorCode::invalid_argument,
+                               "several API keys are named '" + request.name_or_id + "': rotate one by its id (`fluxloop apikeys list`)"};
+      }
+      old = key;
+    }
+  }
+  if (!old) co_return std::move(old).error();
+
+  auto created = co_await create_key(*this, request.target, old->name, old->scope, old->type);
+  if (!created) co_return std::move(created).error();
+  proto::ApiKeyRotateReply reply;
+  reply.old_id = old->id;
+  spdlog::info("rotating API key {}: replacement {}", old->id, created->record.id);
+
+  // Swap the replacement into every profile that held the old key, each persisted before use.
+  for (const auto& profile : old->profiles) {
+    const auto* entry = cache.find(profile);
+    if (!entry) continue;
+    store::Credentials credentials = entry->credentials;
+    if (auto stored = co_await store_key(*this, profile, *created, std::move(credentials)); !stored) {
+      co_return proto::Error{stored.error().code,
+                             "rotation incomplete: replacement " + created->record.id + " created, but profile '" + profile +
+                                 "' could not be updated (" + stored.error().message + "); old key " + old->id + " left active"};
+    }
+    reply.profiles.push_back(profile);
+  }
+  if (reply.profiles.empty()) reply.key = created->key;
+  created->record.profiles = reply.profiles;
+  reply.record = created->record;
+
+  const auto revoke_at = std::chrono::system_clock::now() + std::chrono::seconds(request.grace_seconds);
+  if (request.grace_seconds == 0) {
+    // The target may have been one of the holders: it now sends the replacement, which may revoke.
+    if (auto revoked = co_await delete_key(*this, request.target, old->id); !revoked) {
+      co_return proto::Error{revoked.error().code, "replacement " + created->record.id + " created" +
+                                                       (reply.profiles.empty() ? "" : " and stored") + ", but old key " + old->id +
+                                                       " could not be revoked: " + revoked.error().message +
+                                                       "; run `fluxloop apikeys revoke " + old->id + "`"};
+    }
+  } else {
+    platform::PendingRevocation pending{old->id, resolve(request.target.profile), tokens::format_rfc3339(revoke_at)};
+    if (auto added = revocations ? revocations->add(pending) : proto::Status(proto::ErrorCode::internal, "revocations not started");
+        !added) {
+      co_return proto::Error{added.error().code, "replacement " + created->record.id + " created, but the revocation of " + old->id +
+                                                     " could not be scheduled (" + added.error().message + "); revoke it by hand"};
+    }
+    reply.revoke_at = pending.revoke_at;
+    spdlog::info("API key {} will be revoked at {}", old->id, pending.revoke_at);
+  }
+  co_return reply;
 }
 
 }  // namespace agentd

@@ -110,7 +110,10 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
       }
       status.last_error = entry->last_error;
       status.forget_at = c.forget_at;
-      if (entry->login_required) status.state = "login_required";
+      status.credential = c.api_key.empty() ? "oauth" : "api_key";
+      status.api_key = proto::mask_secret(c.api_key);
+      if (!c.api_key.empty()) status.state = "valid";  // a key has no expiry; the platform says if it is revoked
+      else if (entry->login_required) status.state = "login_required";
       else if (entry->valid_for(std::chrono::seconds(0))) status.state = "valid";
       else status.state = c.refresh_token.empty() ? "login_required" : "expired";
     }

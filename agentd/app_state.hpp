@@ -28,6 +28,9 @@ namespace agentd {
 struct Login;
 // The redact handler's cached Redactor and config.json stamp (agentd/app_redact.cpp).
 struct RedactCache;
+namespace platform {
+class Revocations;  // pending revocations of rotated API keys (agentd/platform/revocations.hpp)
+}
 
 struct App::State {
   boost::asio::any_io_executor executor;
@@ -106,6 +109,7 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyInfo&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyRevoke&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> on(const proto::ApiKeyRotate&, const server::Peer&);
+  std::shared_ptr<platform::Revocations> revocations;  // started by start_revocations (agentd/app_platform.hpp)
   // agentd/app_api.cpp
   boost::asio::awaitable<proto::Result<proto::ApiReply>> on(const proto::ApiRequest&, const server::Peer&);
   // agentd/app_redact.cpp

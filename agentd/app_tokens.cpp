@@ -87,6 +87,13 @@ asio::awaitable<proto::Result<proto::TokenReply>> App::State::on(const proto::Ge
   }
   for (int round = 0;; ++round) {
     const auto* entry = cache.find(profile);
+    if (entry && !entry->credentials.api_key.empty()) {
+      // A profile holding an API key serves the key: it does not expire and is never refreshed.
+      proto::TokenReply reply;
+      reply.profile = profile;
+      reply.token = entry->credentials.api_key;
+      co_return reply;
+    }
     if (!entry || (entry->credentials.access_token.empty() && entry->credentials.refresh_token.empty())) {
       co_return proto::Error{proto::ErrorCode::login_required,
                              "no credentials for profile '" + profile + "': " + login_hint(profile)};
@@ -128,6 +135,10 @@ asio::awaitable<proto::Result<proto::RefreshReply>> App::State::on(const proto::
       co_return proto::Error{proto::ErrorCode::login_required,
                              "no credentials for profile '" + profile + "': " + login_hint(profile)};
     }
+  }
+  if (const auto* entry = cache.find(profile); entry && !entry->credentials.api_key.empty()) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "profile '" + profile + "' holds an API key, which never expires: there is nothing to refresh"};
   }
   if (auto refreshed = co_await refresher->refresh(profile, tokens::Refresher::Mode::force); !refreshed) {
     co_return std::move(refreshed).error();

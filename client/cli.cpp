@@ -9,6 +9,8 @@
 #include <CLI/CLI.hpp>
 
 #include "client/commands_agent.hpp"
+#include "client/commands_api.hpp"
+#include "client/commands_apikeys.hpp"
 #include "client/commands_auth.hpp"
 #include "client/commands_lock.hpp"
 #include "client/commands_login.hpp"
@@ -44,6 +46,11 @@ struct Tree {
   ConfigSetOptions config_set;
   AgentStatusOptions agent_status;
   AgentLockOptions agent_lock;
+  ApiKeysCreateOptions apikeys_create;
+  ApiKeysCommon apikeys_list;
+  ApiKeysKeyOptions apikeys_key;  // info, revoke
+  ApiKeysRotateOptions apikeys_rotate;
+  ApiOptions api;
 };
 
 // Registers `body` as the action run when `command` is the one parsed.
@@ -188,6 +195,83 @@ void build_redact(CLI::App& root, Tree& t) {
   on_run(c, t, [&t] { return redact(t.app); });
 }
 
+// --profile and --api-key: which credential a platform request (apikeys, api) uses.
+void add_credential_options(CLI::App* command, ApiKeysCommon& o) {
+  add_profile_option(command, o.profile);
+  command->add_option("--api-key", o.api_key,
+                      "Act with this API key instead of a profile; prefer FLUXLOOP_API_KEY: argv is visible in ps")
+      ->option_text("KEY");
+}
+
+void build_apikeys_create(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("create", "Create an API key: printed once on stdout, or kept in a new profile (--store)");
+  ApiKeysCreateOptions& o = t.apikeys_create;
+  c->add_option("--name", o.name, "Name of the key")->required()->option_text("N");
+  c->add_option("--scope", o.scope, "read, write, read-write (default) or admin")
+      ->check(CLI::IsMember({"read", "write", "read-write", "admin"}))
+      ->option_text("SCOPE");
+  c->add_option("--type", o.type, "user (default) or service-account")
+      ->check(CLI::IsMember({"user", "service-account"}))
+      ->option_text("TYPE");
+  c->add_option("--store", o.store, "Keep the key in the agent under this new profile; print nothing secret")
+      ->option_text("PROFILE");
+  add_credential_options(c, o.common);
+  add_json_flag(c, o.common.json);
+  on_run(c, t, [&t] { return apikeys_create(t.app, t.apikeys_create); });
+}
+
+void build_apikeys_list(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("list", "List active API keys (never the keys themselves)");
+  add_credential_options(c, t.apikeys_list);
+  add_json_flag(c, t.apikeys_list.json);
+  on_run(c, t, [&t] { return apikeys_list(t.app, t.apikeys_list); });
+}
+
+void add_key_argument(CLI::App* command, std::string& target, const char* name) {
+  command->add_option(name, target, "Key id (key_…), or a key; '-' reads it from stdin (argv is visible in ps)")->required();
+}
+
+void build_apikeys_info(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("info", "Show a key's scope, type, creation, last use and usage count");
+  add_key_argument(c, t.apikeys_key.key_or_id, "KEY_OR_ID");
+  add_credential_options(c, t.apikeys_key.common);
+  add_json_flag(c, t.apikeys_key.common.json);
+  on_run(c, t, [&t] { return apikeys_info(t.app, t.apikeys_key); });
+}
+
+void build_apikeys_revoke(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand("revoke", "Revoke a key now (no prompt)");
+  add_key_argument(c, t.apikeys_key.key_or_id, "KEY_OR_ID");
+  add_credential_options(c, t.apikeys_key.common);
+  add_json_flag(c, t.apikeys_key.common.json);
+  on_run(c, t, [&t] { return apikeys_revoke(t.app, t.apikeys_key); });
+}
+
+void build_apikeys_rotate(CLI::App& group, Tree& t) {
+  CLI::App* c = group.add_subcommand(
+      "rotate", "Replace a key with a new one (same name, scope, type), swap it into the profiles holding the old one, "
+                "revoke the old one after --grace");
+  ApiKeysRotateOptions& o = t.apikeys_rotate;
+  c->add_option("NAME_OR_ID", o.name_or_id, "Key name, id (key_…) or the key; '-' reads it from stdin")->required();
+  c->add_option("--grace", o.grace, "Keep the old key working this long (24h); default 0: revoke it now")
+      ->check(seconds_validator())
+      ->option_text("DURATION");
+  add_credential_options(c, o.common);
+  add_json_flag(c, o.common.json);
+  on_run(c, t, [&t] { return apikeys_rotate(t.app, t.apikeys_rotate); });
+}
+
+void build_api(CLI::App& root, Tree& t) {
+  CLI::App* c = root.add_subcommand(
+      "api", "Make an authenticated request to the FluxLoop API through the agent; prints the body, exits by status");
+  ApiOptions& o = t.api;
+  c->add_option("METHOD", o.method, "GET, HEAD, POST, PUT, PATCH or DELETE")->required();
+  c->add_option("PATH", o.path, "Path under the API endpoint, e.g. /v1/me")->required();
+  c->add_option("--data", o.data, "JSON request body")->option_text("JSON");
+  add_credential_options(c, o.common);
+  on_run(c, t, [&t] { return api(t.app, t.api); });
+}
+
 struct Leaf {
   std::string_view name;
   void (*build)(CLI::App& group, Tree& t);
@@ -207,12 +291,16 @@ constexpr std::array kConfig{Leaf{"set", build_config_set}};
 constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", build_agent_stop},
                             Leaf{"lock", build_agent_lock}, Leaf{"unlock", build_agent_unlock}};
 // Commands outside any group (`fluxloop redact`), built beside the groups.
-constexpr std::array kTopLevel{Leaf{"redact", build_redact}};
+constexpr std::array kApiKeys{Leaf{"create", build_apikeys_create}, Leaf{"list", build_apikeys_list},
+                              Leaf{"info", build_apikeys_info}, Leaf{"revoke", build_apikeys_revoke},
+                              Leaf{"rotate", build_apikeys_rotate}};
+constexpr std::array kTopLevel{Leaf{"redact", build_redact}, Leaf{"api", build_api}};
 constexpr std::array kGroups{
     Group{"auth", "Log in and out, import credentials, print tokens, show their state", kAuth},
     Group{"profile", "Add, list and remove profiles", kProfile},
     Group{"config", "Agent settings", kConfig},
     Group{"agent", "The agent process", kAgent},
+    Group{"apikeys", "Create, list, inspect, revoke and rotate API keys", kApiKeys},
 };
 
 // Builds only the part of the tree that argv can reach: `fluxloop auth token` builds the root, the
