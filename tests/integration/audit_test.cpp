@@ -234,7 +234,7 @@ TEST_CASE("audit: repeated refresh failures raise an anomaly, and no token reach
   CHECK(f.stop() == 0);
   const std::string audit = testsupport::read_file(f.home() + "/audit.log");
   CHECK(contains(audit, "\"op\":\"auth_refresh\""));
-  for (const std::string secret : {tokens.at("access_token").get<std::string>(),
+  for (const std::string& secret : {tokens.at("access_token").get<std::string>(),
                                    tokens.at("refresh_token").get<std::string>(), served}) {
     CHECK_FALSE(contains(audit, secret));
     CHECK_FALSE(contains(f.log(), secret));
