@@ -183,3 +183,31 @@ TEST_CASE("apikeys info and revoke through the client, with '-' reading the key 
   CHECK(s.platform.api_get("/v1/me", k.key).status == 401);
   check_no_leak(f, {k.key}, {info.err, human.err, revoke.err});
 }
+
+TEST_CASE("apikeys: an imported API-key profile is served and used, and rotate finds it by the key's shape") {
+  Setup s;
+  auto& f = s.agent;
+  const NewKey k = create_key(f, "imported", {"--scope", "read"});
+  const std::string file = f.dir() + "/key.json";
+  testsupport::write_file(file, json{{"api_key", k.key}, {"api_endpoint", s.platform.issuer()}}.dump(), 0600);
+  auto imported = f.client({"auth", "import", file, "--profile", "keyed"});
+  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
+  CHECK(f.client({"auth", "token", "--profile", "keyed"}).out == k.key + "\n");
+  auto me = f.client({"api", "GET", "/v1/me", "--profile", "keyed"});
+  CHECK_MESSAGE(me.exit_code == 0, me.err);
+  auto refresh = f.client({"auth", "refresh", "--profile", "keyed"});
+  CHECK(refresh.exit_code == 1);
+  CHECK(contains(refresh.err, "API key"));
+
+  // The imported key carries no id: rotate matches it by prefix and last four characters.
+  auto rotated = f.client({"apikeys", "rotate", k.id, "--json"});
+  REQUIRE_MESSAGE(rotated.exit_code == 0, rotated.err);
+  const auto reply = json::parse(rotated.out);
+  CHECK(reply["profiles"] == json::array({"keyed"}));
+  CHECK_FALSE(reply.contains("key"));
+  const std::string fresh = f.client({"auth", "token", "--profile", "keyed"}).out;
+  CHECK(fresh != k.key + "\n");
+  CHECK(s.platform.api_get("/v1/me", k.key).status == 401);
+  CHECK(s.platform.api_get("/v1/me", fresh.substr(0, fresh.size() - 1)).status == 200);
+  check_no_leak(f, {k.key, fresh.substr(0, fresh.size() - 1)}, {imported.err, me.err, refresh.err, rotated.err});
+}
