@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job: install, build, and run a real agent against the FluxLoop platform emulator on
 # loopback (real TLS with a test CA). It logs in (device flow, auto-approved by the emulator),
-# imports a sample credentials file into a second profile, and shows what the agent holds.
+# imports a sample credentials file into a second profile, keeps an API key in a third, makes an API
+# request through the agent, redacts a line holding a token, and shows what the agent holds.
 # The agent and emulator keep running; the script prints how to use and stop them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -43,6 +44,12 @@ cat >"$sample" <<JSON
  "expires_at": "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)", "user_email": "sample@example.com"}
 JSON
 run auth import "$sample" --profile imported
+# Issue 4: an API key kept in the agent, a request made with it, and redaction of held secrets.
+run apikeys create --name demo-ci --scope read --store ci
+run api GET /v1/me --profile ci
+run apikeys list
+echo "+ echo \"token=\$(fluxloop auth token) mail=demo@example.com\" | fluxloop redact"
+echo "token=$("$fluxloop" auth token) mail=demo@example.com" | "$fluxloop" redact
 run auth status
 run agent status
 echo "+ fluxloop auth token | cut -c1-12"
@@ -55,5 +62,7 @@ The agent (and the emulator at $issuer) are running. To use them from this shell
   export PATH=$bin/bin:\$PATH
   fluxloop auth token                      # the access token of the default profile
   fluxloop auth status
+  fluxloop api GET /v1/projects            # a request the agent makes with the default profile's token
+  fluxloop agent lock                       # then: fluxloop agent unlock
   fluxloop agent stop; kill \$(cat $demo/platform.pid)
 MSG
