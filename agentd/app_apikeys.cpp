@@ -187,7 +187,8 @@ asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const pr
   if (!profile.empty()) {
     // Checked before the key exists, so a refused --store leaves no orphan key at the platform.
     if (auto ok = config::validate_profile_name(profile); !ok) co_return std::move(ok).error();
-    co_await ensure_loaded();
+    // An unreadable store might hide a profile of that name, which saving would then overwrite.
+    if (auto loaded = co_await ensure_loaded(); !loaded) co_return std::move(loaded).error();
     if (config.profiles.contains(profile) || cache.find(profile)) {
       co_return proto::Error{proto::ErrorCode::profile_exists,
                              "profile '" + profile + "' exists already: choose a new name for --store"};
@@ -224,18 +225,20 @@ asio::awaitable<proto::Result<proto::ApiKeyListReply>> App::State::on(const prot
   co_return reply;
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyInfo& request, const server::Peer&) {
+asio::awaitable<proto::Result<proto::ApiKeyReply>> App::State::on(const proto::ApiKeyInfo& request, const server::Peer&) {
   co_await ensure_loaded();
-  co_return co_await find_record(*this, request.target, request.key_or_id);
+  auto record = co_await find_record(*this, request.target, request.key_or_id);
+  if (!record) co_return std::move(record).error();
+  co_return proto::ApiKeyReply{std::move(*record)};
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> App::State::on(const proto::ApiKeyRevoke& request, const server::Peer&) {
+asio::awaitable<proto::Result<proto::ApiKeyReply>> App::State::on(const proto::ApiKeyRevoke& request, const server::Peer&) {
   co_await ensure_loaded();
   auto record = co_await find_record(*this, request.target, request.key_or_id);
   if (!record) co_return std::move(record).error();
   if (auto revoked = co_await delete_key(*this, request.target, record->id); !revoked) co_return std::move(revoked).error();
   if (!record->profiles.empty()) spdlog::warn("revoked API key {} is still held by profile(s) of this agent", record->id);
-  co_return std::move(*record);
+  co_return proto::ApiKeyReply{std::move(*record)};
 }
 
 asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const proto::ApiKeyRotate& request, const server::Peer&) {
@@ -248,7 +251,8 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
                            "the old key later, also after a restart, and keeps no key passed by --api-key or the "
                            "environment; use --grace 0 to revoke at once"};
   }
-  co_await ensure_loaded();
+  // Every holder must be known before the old key is scheduled to die.
+  if (auto loaded = co_await ensure_loaded(); !loaded) co_return std::move(loaded).error();
   // The old key: by id or value, else by its name among the active keys (which must be unique).
   proto::Result<proto::ApiKeyRecord> old = proto::Error{proto::ErrorCode::not_found, "no API key named '" + request.name_or_id + "'"};
   if (platform::looks_like_key_id(request.name_or_id) || platform::looks_like_key(request.name_or_id)) {

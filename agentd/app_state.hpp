@@ -106,8 +106,8 @@ struct App::State {
   // agentd/app_apikeys.cpp
   boost::asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> on(const proto::ApiKeyCreate&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::ApiKeyListReply>> on(const proto::ApiKeyList&, const server::Peer&);
-  boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyInfo&, const server::Peer&);
-  boost::asio::awaitable<proto::Result<proto::ApiKeyRecord>> on(const proto::ApiKeyRevoke&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyReply>> on(const proto::ApiKeyInfo&, const server::Peer&);
+  boost::asio::awaitable<proto::Result<proto::ApiKeyReply>> on(const proto::ApiKeyRevoke&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> on(const proto::ApiKeyRotate&, const server::Peer&);
   std::shared_ptr<platform::Revocations> revocations;  // started by start_revocations (agentd/app_platform.hpp)
   // agentd/app_api.cpp

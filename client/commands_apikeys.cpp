@@ -153,8 +153,8 @@ int apikeys_info(App& app, const ApiKeysKeyOptions& options) {
   if (!target) return report(target.failure());
   auto reply = app.call(proto::ApiKeyInfo{.target = std::move(*target), .key_or_id = std::move(*key)});
   if (!reply) return report(reply.failure());
-  if (options.common.json) print_message_json(*reply);
-  else print_value(render_api_key(*reply));
+  if (options.common.json) print_message_json(reply->record);
+  else print_value(render_api_key(reply->record));
   return kExitOk;
 }
 
@@ -166,9 +166,10 @@ int apikeys_revoke(App& app, const ApiKeysKeyOptions& options) {
   if (!target) return report(target.failure());
   auto reply = app.call(proto::ApiKeyRevoke{.target = std::move(*target), .key_or_id = std::move(*key)});
   if (!reply) return report(reply.failure());
-  if (options.common.json) print_message_json(*reply);
-  note("revoked API key " + reply->id + (reply->name.empty() ? "" : " (" + reply->name + ")"));
-  warn_holders(*reply);
+  const proto::ApiKeyRecord& record = reply->record;
+  if (options.common.json) print_message_json(record);
+  note("revoked API key " + record.id + (record.name.empty() ? "" : " (" + record.name + ")"));
+  warn_holders(record);
   return kExitOk;
 }
 

@@ -285,17 +285,23 @@ struct ApiKeyList {
   Target target;
 };
 
+// One key's record, nested: a reply's top level holds the frame's own `id` and `ok`, so a record
+// (which has an `id` of its own) is never written flat into it.
+struct ApiKeyReply {
+  ApiKeyRecord record;
+};
+
 // `key_or_id` is an id (key_…) or a key given by value (looked up, never logged).
 struct ApiKeyInfo {
   static constexpr std::string_view kOp = "apikey_info";
-  using Reply = ApiKeyRecord;
+  using Reply = ApiKeyReply;
   Target target;
   std::string key_or_id;
 };
 
 struct ApiKeyRevoke {
   static constexpr std::string_view kOp = "apikey_revoke";
-  using Reply = ApiKeyRecord;  // the record of the key revoked
+  using Reply = ApiKeyReply;  // the record of the key revoked
   Target target;
   std::string key_or_id;
 };
@@ -389,6 +395,7 @@ FLUXLOOP_PROTO_MESSAGE(ApiKeyCreateReply)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyCreate)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyListReply)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyList)
+FLUXLOOP_PROTO_MESSAGE(ApiKeyReply)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyInfo)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyRevoke)
 FLUXLOOP_PROTO_MESSAGE(ApiKeyRotateReply)

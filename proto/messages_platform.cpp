@@ -87,6 +87,9 @@ void read(Reader& in, ApiKeyListReply& m) {
 void write(nlohmann::json& out, const ApiKeyList& m) { write(out, m.target); }
 void read(Reader& in, ApiKeyList& m) { read(in, m.target); }
 
+void write(nlohmann::json& out, const ApiKeyReply& m) { write(out["record"] = nlohmann::json::object(), m.record); }
+void read(Reader& in, ApiKeyReply& m) { in.optional_object("record", [&](Reader& r) { read(r, m.record); }); }
+
 void write(nlohmann::json& out, const ApiKeyInfo& m) {
   write(out, m.target);
   out["key_or_id"] = m.key_or_id;

@@ -123,3 +123,31 @@ TEST_CASE("brackets inside strings do not count as nesting") {
   auto decoded = proto::decode_request(body);
   REQUIRE(std::holds_alternative<proto::RequestFrame>(decoded));
 }
+
+namespace {
+// Encodes a reply whose string fields are all non-empty-looking defaults, and checks that the frame's
+// own `id` and `ok` survive: a reply type must never write top-level `id` or `ok` fields.
+template <typename... Requests>
+void check_replies_keep_frame_fields(std::variant<Requests...>*) {
+  (
+      [] {
+        using Reply = typename Requests::Reply;
+        INFO("reply of " << Requests::kOp);
+        const std::string frame = proto::encode_reply(4242, Reply{});
+        auto json = nlohmann::json::parse(body_of(frame));
+        CHECK(json.at("id") == 4242);
+        CHECK(json.at("ok") == true);
+      }(),
+      ...);
+}
+}  // namespace
+
+TEST_CASE("codec: no reply type overwrites the frame's id or ok (nested records instead)") {
+  check_replies_keep_frame_fields(static_cast<proto::Request*>(nullptr));
+  // The record of apikey_info travels nested; written flat its `id` would replace the frame's.
+  proto::ApiKeyReply reply;
+  reply.record.id = "key_0123456789abcdef";
+  auto decoded = proto::decode_reply<proto::ApiKeyReply>(body_of(proto::encode_reply(5, reply)), 5);
+  REQUIRE(decoded.ok());
+  CHECK(decoded->record.id == "key_0123456789abcdef");
+}
