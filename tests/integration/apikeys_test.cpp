@@ -165,10 +165,8 @@ TEST_CASE("apikeys rotate: the replacement goes into the profile, the old key di
   check_no_leak(f, {old, fresh, loose.key, now.out.substr(0, now.out.find('\n'))}, {rotated.err, now.err, refused.err});
 }
 
-// The client's `apikeys info` and `apikeys revoke` decode the record that the agent sends flat into the
-// reply frame, whose "id" then collides with the frame's request id (proto/messages_platform.cpp).
-// should_fail until the proto fix lands (see the report); then remove the decorator.
-TEST_CASE("apikeys info and revoke through the client, with '-' reading the key from stdin" * doctest::should_fail()) {
+// The record travels nested in the reply ({"record": …}): flat, its "id" replaced the frame's request id.
+TEST_CASE("apikeys info and revoke through the client, with '-' reading the key from stdin") {
   Setup s;
   auto& f = s.agent;
   const NewKey k = create_key(f, "stdin", {"--scope", "read"});
