@@ -24,6 +24,7 @@ namespace {
 
 constexpr const char* kFooter =
     "Environment: FLUXLOOP_AGENT_SOCK, FLUXLOOP_HOME, FLUXLOOP_PROFILE, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY,\n"
+    "FLUXLOOP_API_ENDPOINT, "
     "FLUXLOOP_NO_AUTOSTART=1 (never start an agent). Exit codes: 0 ok, 1 error, 2 usage, 3 login required,\n"
     "4 agent unreachable, 5 permission denied, 6 network or server unavailable.";
 

@@ -6,14 +6,13 @@
 #include <string>
 #include <string_view>
 
+#include "proto/duration.hpp"
+
 namespace client {
 
-// Longest duration accepted anywhere (a year): keeps arithmetic far from overflow.
-inline constexpr std::int64_t kMaxDurationSeconds = 366LL * 24 * 3600;
-
-// "300" (seconds) or a DURATION: a whole number with unit s, m, h or d ("90s", "8h", "7d").
-// nullopt for anything else, negative values, or more than kMaxDurationSeconds.
-std::optional<std::int64_t> parse_seconds(std::string_view text);
+// "300" (seconds) or a DURATION ("90s", "8h", "7d"); shared with the agent (proto/duration.hpp).
+using proto::kMaxDurationSeconds;
+using proto::parse_seconds;
 
 // 3725 -> "1h 2m", 59 -> "59s", 90061 -> "1d 1h": the two largest units, for status output.
 std::string format_duration(std::int64_t seconds);

@@ -1,7 +1,6 @@
 #include "agentd/lock/lifetime.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <set>
 
@@ -13,6 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/tokens/clock.hpp"
+#include "proto/duration.hpp"
 
 namespace agentd::lock {
 namespace {
@@ -27,21 +27,9 @@ constexpr auto kMaxSleepSlice = std::chrono::seconds(15);
 }  // namespace
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  std::int64_t unit = 1;
-  switch (text.back()) {
-    case 's': unit = 1; text.remove_suffix(1); break;
-    case 'm': unit = 60; text.remove_suffix(1); break;
-    case 'h': unit = 3600; text.remove_suffix(1); break;
-    case 'd': unit = 86400; text.remove_suffix(1); break;
-    default: break;
-  }
-  std::int64_t value = 0;
-  if (text.empty() || text.front() == '-' || text.front() == '+') return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (value <= 0 || value > kMaxLifetimeSeconds / unit) return std::nullopt;
-  return std::chrono::seconds(value * unit);
+  auto seconds = proto::parse_seconds(text);
+  if (!seconds || *seconds <= 0 || *seconds > kMaxLifetimeSeconds) return std::nullopt;
+  return std::chrono::seconds(*seconds);
 }
 
 std::optional<std::chrono::seconds> effective_lifetime(std::int64_t agent_seconds, std::int64_t profile_seconds) {

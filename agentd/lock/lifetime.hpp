@@ -14,10 +14,12 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include "proto/duration.hpp"
+
 namespace agentd::lock {
 
 // Longest lifetime accepted (a year), as in the client's durations.
-inline constexpr std::int64_t kMaxLifetimeSeconds = 366LL * 24 * 3600;
+inline constexpr std::int64_t kMaxLifetimeSeconds = proto::kMaxDurationSeconds;
 
 // A DURATION ("90s", "5m", "8h", "7d") or whole seconds ("300"), 1 s to kMaxLifetimeSeconds;
 // nullopt for anything else.
