@@ -6,6 +6,7 @@
 
 #include "client/outcome.hpp"
 #include "proto/codec.hpp"
+#include "proto/mask.hpp"
 
 namespace client {
 
@@ -26,9 +27,12 @@ class AgentConnection {
   template <typename Req>
   Outcome<typename Req::Reply> call(const Req& request, int timeout_ms) {
     const std::uint64_t id = ++next_id_;
-    auto body = exchange(proto::encode_request(id, request), timeout_ms);
+    std::string frame = proto::encode_request(id, request);
+    auto body = exchange(frame, timeout_ms);
+    proto::wipe(frame);  // it may carry a passphrase or a key (agent lock, --api-key)
     if (!body) return std::move(body).failure();
     auto reply = proto::decode_reply<typename Req::Reply>(*body, id);
+    proto::wipe(*body);  // it may carry a token
     if (!reply) return failure_from_agent(reply.error());
     return std::move(reply).value();
   }

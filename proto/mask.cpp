@@ -1,5 +1,7 @@
 #include "proto/mask.hpp"
 
+#include <string.h>  // explicit_bzero
+
 namespace proto {
 namespace {
 constexpr std::size_t kShownHead = 4;
@@ -16,6 +18,13 @@ std::string mask_secret(std::string_view secret) {
   out += kEllipsis;
   out += secret.substr(secret.size() - kShownTail);
   return out;
+}
+
+void wipe(std::string& secret) noexcept {
+  // The whole capacity: bytes past size() may still hold an older, longer value.
+  secret.resize(secret.capacity());
+  explicit_bzero(secret.data(), secret.size());
+  secret.clear();
 }
 
 }  // namespace proto

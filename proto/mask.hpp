@@ -10,4 +10,8 @@ namespace proto {
 // An empty input gives an empty output.
 std::string mask_secret(std::string_view secret);
 
+// Overwrites a string's whole capacity (explicit_bzero: not optimised away) and empties it, so a
+// buffer that held a secret (a token, a passphrase, a frame carrying either) frees no copy of it.
+void wipe(std::string& secret) noexcept;
+
 }  // namespace proto

@@ -22,6 +22,7 @@
 
 #include "proto/codec.hpp"
 #include "proto/frame.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::server {
 namespace {
@@ -252,6 +253,9 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
       s->phase = Phase::writing;
       s->arm(limits.write_timeout);
       auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
+      // Requests may carry a passphrase, a client's key or log bytes; replies a token: free no copies.
+      proto::wipe(body);
+      proto::wipe(reply);
       if (ec4) break;
       // An idle connection keeps a small buffer, not the largest frame it ever sent.
       if (body.capacity() > kKeptBuffer) std::string().swap(body);

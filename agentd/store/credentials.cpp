@@ -1,11 +1,11 @@
 #include "agentd/store/credentials.hpp"
 
-#include <string.h>  // explicit_bzero
-
 #include <array>
 #include <utility>
 
 #include <nlohmann/json.hpp>
+
+#include "proto/mask.hpp"
 
 namespace agentd::store {
 namespace {
@@ -117,12 +117,7 @@ Credentials::~Credentials() {
   wipe(api_key);
 }
 
-void wipe(std::string& secret) noexcept {
-  // The whole capacity: bytes past size() may still hold an older, longer value.
-  secret.resize(secret.capacity());
-  explicit_bzero(secret.data(), secret.size());
-  secret.clear();
-}
+void wipe(std::string& secret) noexcept { proto::wipe(secret); }
 
 proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile) {
   json document;
