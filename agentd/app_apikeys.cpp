@@ -17,6 +17,7 @@
 #include "agentd/platform/records.hpp"
 #include "agentd/platform/revocations.hpp"
 #include "agentd/tokens/clock.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd {
 namespace {
@@ -106,7 +107,7 @@ struct Created {
   proto::ApiKeyRecord record;
   std::string key;
   std::string api_endpoint;
-  ~Created() { store::wipe(key); }
+  ~Created() { proto::wipe(key); }
 };
 
 asio::awaitable<proto::Result<Created>> create_key(App::State& state, const proto::Target& target, const std::string& name,

@@ -26,7 +26,7 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
   if (!text) co_return proto::Error{proto::ErrorCode::invalid_argument, text.error().message};
   if (!*text) co_return proto::Error{proto::ErrorCode::invalid_argument, "no such file: " + request.path};
   auto parsed = store::parse_credentials(**text, resolve(request.profile));
-  store::wipe(**text);
+  proto::wipe(**text);
   if (!parsed) {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
                            "cannot import " + request.path + ": " + parsed.error().message};

@@ -1,10 +1,9 @@
 // `agent lock` / `agent unlock` and credential lifetimes (--lifetime on the agent and per profile).
-#include <string.h>
-
 #include <spdlog/spdlog.h>
 
 #include "agentd/app_state.hpp"
 #include "agentd/tokens/clock.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd {
 namespace {
@@ -13,25 +12,21 @@ namespace asio = boost::asio;
 // Wipes the passphrase of a decoded request once its handler is done with it. The request object is
 // the decoder's frame owned by App::handle (not a const object), so writing to it is defined; the
 // handler's const& only says the handler does not change what the request means.
-struct PassphraseWiper {
-  const std::string& passphrase;
-  ~PassphraseWiper() {
-    auto& text = const_cast<std::string&>(passphrase);
-    ::explicit_bzero(text.data(), text.size());
-  }
-};
+proto::WipeOnExit wipe_when_done(const std::string& passphrase) {
+  return proto::WipeOnExit{const_cast<std::string&>(passphrase)};
+}
 
 }  // namespace
 
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentLock& request, const server::Peer& peer) {
-  PassphraseWiper wiper{request.passphrase};
+  const auto wiper = wipe_when_done(request.passphrase);
   if (auto locked = co_await passphrase_lock->lock(request.passphrase); !locked) co_return std::move(locked).error();
   spdlog::info("agent locked by pid {}: no secret is served until `fluxloop agent unlock`", peer.pid);
   co_return proto::OkReply{};
 }
 
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentUnlock& request, const server::Peer& peer) {
-  PassphraseWiper wiper{request.passphrase};
+  const auto wiper = wipe_when_done(request.passphrase);
   auto unlocked = co_await passphrase_lock->unlock(request.passphrase);
   if (!unlocked) {
     if (unlocked.error().code == proto::ErrorCode::permission_denied) {

@@ -13,6 +13,7 @@
 #include "agentd/oauth/qr.hpp"
 #include "agentd/oauth/token_client.hpp"
 #include "agentd/oauth/tokens.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd {
 namespace {
@@ -95,7 +96,7 @@ asio::awaitable<void> run_browser_login(App::State& s, std::shared_ptr<Login> lo
   // temporaries twice (seen as a crash in refresh_tokens).
   oauth::CodeExchange exchange{ctx.metadata.token_endpoint, ctx.client.client_id, *code, pkce.verifier, redirect_uri};
   auto tokens = co_await oauth::exchange_code(*s.http, std::move(exchange));
-  store::wipe(pkce.verifier);
+  proto::wipe(pkce.verifier);
   if (!tokens) co_return login->finish(tokens.error().to_proto());
   login->finish(co_await complete(s, ctx, std::move(*tokens)));
 }

@@ -10,6 +10,7 @@
 #include "agentd/app_state.hpp"
 #include "agentd/redact/redactor.hpp"
 #include "proto/base64.hpp"
+#include "proto/mask.hpp"
 #include "proto/redact.hpp"
 
 namespace agentd {
@@ -47,13 +48,14 @@ std::vector<redact::HeldSecret> held_secrets(const tokens::TokenCache& cache) {
 asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::Redact& request, const server::Peer&) {
   auto input = proto::base64_decode(request.data);
   if (!input) co_return proto::Error{proto::ErrorCode::bad_request, "redact: 'data' is not valid base64"};
+  // The input may hold secrets (that is why it is here): do not leave them in freed heap.
+  const proto::WipeOnExit wipe_input{*input};
   if (input->size() > proto::kMaxRedactInput) {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
                            "redact: a chunk carries at most " + std::to_string(proto::kMaxRedactInput) + " bytes"};
   }
   // Fail closed: with the store unread, secrets it holds would pass through unmasked.
   if (auto loaded = co_await ensure_loaded(); !loaded) {
-    store::wipe(*input);
     co_return proto::Error{proto::ErrorCode::store_error,
                            "cannot redact: the secrets to mask could not be read (" + loaded.error().message + ")"};
   }
@@ -64,10 +66,7 @@ asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::R
   if (::stat(config_path().c_str(), &now) != 0) now = {};  // missing: every field zero
   if (!rc.stamped || !same_file_state(now, rc.config_stamp)) {
     auto reread = config::load(config_path());
-    if (!reread) {
-      store::wipe(*input);
-      co_return std::move(reread).error();
-    }
+    if (!reread) co_return std::move(reread).error();
     // Only the patterns: the rest of the configuration is the agent's own to change.
     config.sanitization = std::move(reread->sanitization);
     rc.config_stamp = now;
@@ -78,16 +77,11 @@ asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::R
   if (!rc.redactor || !rc.redactor->built_from(secrets, config.sanitization)) {
     rc.redactor.reset();
     auto built = redact::Redactor::create(secrets, config.sanitization);
-    if (!built) {
-      store::wipe(*input);
-      co_return std::move(built).error();
-    }
+    if (!built) co_return std::move(built).error();
     rc.redactor = std::move(*built);
   }
 
   auto chunk = rc.redactor->redact(*input, request.final ? redact::Final::yes : redact::Final::no);
-  // The input may hold secrets (that is why it is here): do not leave them in freed heap.
-  store::wipe(*input);
   if (!chunk) co_return std::move(chunk).error();
   proto::RedactReply reply;
   reply.data = proto::base64_encode(chunk->data);

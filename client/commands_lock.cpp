@@ -41,7 +41,7 @@ Outcome<proto::OkReply> send(App& app, Passphrase& passphrase) {
   request.passphrase.reserve(passphrase.text().size() + 1);
   request.passphrase.assign(passphrase.text());
   auto reply = app.call(request, Autostart::never, kLockTimeoutMs);
-  wipe_secret(request.passphrase);
+  proto::wipe(request.passphrase);
   return reply;
 }
 

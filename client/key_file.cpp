@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "client/precedence.hpp"
+#include "proto/mask.hpp"
 
 namespace client {
 namespace {
@@ -121,7 +122,7 @@ Outcome<std::string> read_api_key_file(const std::string& path) {
     return key_file_failure(path, "it holds no API key (keys start with flx_api_ or flx_sa_)");
   }
   std::string result(key);
-  ::explicit_bzero(text->data(), text->size());
+  proto::wipe(*text);
   return result;
 }
 

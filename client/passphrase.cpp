@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <string.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -74,10 +73,9 @@ Outcome<Passphrase> checked(Passphrase passphrase, bool too_long, const std::str
 }  // namespace
 
 Passphrase::Passphrase() { text_.reserve(kMaxPassphrase + 1); }
-Passphrase::~Passphrase() { wipe_secret(text_); }
+Passphrase::~Passphrase() { proto::wipe(text_); }
 Passphrase::Passphrase(Passphrase&& other) noexcept : text_(std::move(other.text_)) {}
 
-void wipe_secret(std::string& secret) noexcept { ::explicit_bzero(secret.data(), secret.size()); }
 
 Outcome<Passphrase> read_passphrase_fd(int fd) {
   const std::string where = "--passphrase-fd " + std::to_string(fd);

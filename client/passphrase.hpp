@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "client/outcome.hpp"
+#include "proto/mask.hpp"
 
 namespace client {
 
@@ -39,8 +40,5 @@ Outcome<Passphrase> read_passphrase_fd(int fd);
 // are restored on every path: normal return, error, and a signal (INT, TERM, HUP, QUIT; TSTP stops
 // with echo restored and prompts again on resume), after which the signal takes its usual effect.
 Outcome<Passphrase> read_passphrase_tty(std::string_view prompt);
-
-// Overwrites a string's bytes (explicit_bzero).
-void wipe_secret(std::string& secret) noexcept;
 
 }  // namespace client

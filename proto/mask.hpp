@@ -14,4 +14,22 @@ std::string mask_secret(std::string_view secret);
 // buffer that held a secret (a token, a passphrase, a frame carrying either) frees no copy of it.
 void wipe(std::string& secret) noexcept;
 
+// A string that wipes itself when destroyed: a secret's copy owned by a buffer, a worker's job or a
+// coroutine frame, wiped however its owner lets go. Not copyable (a copy would escape the wipe).
+struct SecretString {
+  std::string text;
+  SecretString() = default;
+  explicit SecretString(std::string value) : text(std::move(value)) {}
+  SecretString(const SecretString&) = delete;
+  SecretString& operator=(const SecretString&) = delete;
+  ~SecretString() { wipe(text); }
+};
+
+// Wipes a string someone else owns when the scope ends, whichever way it ends (a request's secret
+// field, a body handed to a library).
+struct WipeOnExit {
+  std::string& text;
+  ~WipeOnExit() { wipe(text); }
+};
+
 }  // namespace proto

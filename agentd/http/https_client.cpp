@@ -1,7 +1,6 @@
 // The only translation unit of the agent with Beast and OpenSSL SSL headers (build cost, PLATFORM.md).
 #include "agentd/http/https_client.hpp"
 
-#include <openssl/crypto.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -27,6 +26,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "agentd/http/url.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::http {
 namespace {
@@ -80,14 +80,10 @@ struct Disarm {
 };
 
 // Request bodies and Authorization headers hold tokens: wipe our copies before freeing them.
-struct Wipe {
-  std::string& text;
-  ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
-};
 struct WipeHeaders {
   Headers& headers;
   ~WipeHeaders() {
-    for (auto& header : headers) OPENSSL_cleanse(header.second.data(), header.second.size());
+    for (auto& header : headers) proto::wipe(header.second);
   }
 };
 
@@ -205,7 +201,7 @@ ssl::context& Client::Impl::context() {
 namespace {
 
 asio::awaitable<proto::Result<Response>> perform(std::shared_ptr<Client::Impl> impl, Request request) {
-  Wipe wipe_body{request.body};
+  proto::WipeOnExit wipe_body{request.body};
   WipeHeaders wipe_headers{request.headers};
   auto url = parse_https_url(request.url);
   if (!url) co_return std::move(url).error();
@@ -214,7 +210,7 @@ asio::awaitable<proto::Result<Response>> perform(std::shared_ptr<Client::Impl> i
   auto built = build_request(request, *url);
   if (!built) co_return std::move(built).error();
   auto& message = built.value();
-  Wipe wipe_sent{message.body()};
+  proto::WipeOnExit wipe_sent{message.body()};
   const auto& options = impl->options;
 
   auto connection = std::make_shared<Connection>(impl->executor, tls);

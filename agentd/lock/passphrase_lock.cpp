@@ -1,6 +1,5 @@
 #include "agentd/lock/passphrase_lock.hpp"
 
-#include <string.h>
 
 #include <chrono>
 #include <memory>
@@ -14,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "agentd/util/blocking_call.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::lock {
 namespace {
@@ -28,15 +28,6 @@ constexpr int kIterations = 200'000;
 constexpr auto kWrongPassphraseDelay = std::chrono::seconds(1);
 // The hash is CPU-bound; a worker slower than this means something is badly wrong.
 constexpr auto kHashDeadline = std::chrono::seconds(30);
-
-// A copy of the passphrase owned by the hashing job: wiped however the job ends (done, abandoned).
-struct SecretCopy {
-  std::string text;
-  explicit SecretCopy(std::string_view s) : text(s) {}
-  ~SecretCopy() { ::explicit_bzero(text.data(), text.size()); }
-  SecretCopy(const SecretCopy&) = delete;
-  SecretCopy& operator=(const SecretCopy&) = delete;
-};
 
 bool derive(std::string_view passphrase, const std::array<unsigned char, 16>& salt,
             std::array<unsigned char, 32>& out) {
@@ -95,7 +86,8 @@ asio::awaitable<proto::Status> PassphraseLock::lock(std::string_view passphrase)
   if (auto ok = check_passphrase(passphrase); !ok) co_return ok;
   BusyGuard guard(busy_);
   if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
-  auto secret = std::make_shared<SecretCopy>(passphrase);
+  // The hashing job owns its copy: wiped however the job ends (done, or abandoned past the deadline).
+  auto secret = std::make_shared<proto::SecretString>(std::string(passphrase));
   std::function<proto::Result<Verifier>()> job = [secret] { return make_verifier(secret->text); };
   auto made = co_await runner_->run<Verifier>(std::move(job), kHashDeadline);
   if (!made) co_return std::move(made).error();
@@ -112,7 +104,7 @@ asio::awaitable<proto::Status> PassphraseLock::unlock(std::string_view passphras
   bool matched = false;
   if (passphrase.size() <= kMaxPassphraseBytes) {
     if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
-    auto secret = std::make_shared<SecretCopy>(passphrase);
+    auto secret = std::make_shared<proto::SecretString>(std::string(passphrase));
     const Verifier verifier = *verifier_;
     std::function<proto::Result<bool>()> job = [secret, verifier] { return proto::Result<bool>(verify(verifier, secret->text)); };
     auto checked = co_await runner_->run<bool>(std::move(job), kHashDeadline);

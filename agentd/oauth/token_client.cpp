@@ -1,25 +1,18 @@
 #include "agentd/oauth/token_client.hpp"
 
-#include <openssl/crypto.h>
-
 #include <array>
 
 #include <nlohmann/json.hpp>
 
 #include "agentd/http/url.hpp"
 #include "agentd/oauth/encoding.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::oauth {
 namespace {
 
 constexpr std::string_view kFormContentType = "application/x-www-form-urlencoded";
 constexpr std::string_view kDeviceGrantType = "urn:ietf:params:oauth:grant-type:device_code";
-
-// Secrets in the request structs die with the coroutine frame; wipe them first.
-struct Wipe {
-  std::string& text;
-  ~Wipe() { OPENSSL_cleanse(text.data(), text.size()); }
-};
 
 // "token refresh at https://host/token": names the request without its query.
 std::string describe(std::string_view operation, std::string_view url) {
@@ -33,7 +26,7 @@ boost::asio::awaitable<proto::Result<http::Response>> post_form(http::Client& cl
   request.url = std::move(url);
   request.content_type = std::string(kFormContentType);
   request.body = form_encode(fields);
-  for (auto& field : fields) OPENSSL_cleanse(field.second.data(), field.second.size());
+  for (auto& field : fields) proto::wipe(field.second);
   co_return co_await client.send(std::move(request));
 }
 
@@ -76,8 +69,8 @@ FormFields revocation_form(const RevokeRequest& request) {
 }
 
 boost::asio::awaitable<Result<TokenResponse>> exchange_code(http::Client& client, CodeExchange request) {
-  Wipe wipe_code{request.code};
-  Wipe wipe_verifier{request.code_verifier};
+  proto::WipeOnExit wipe_code{request.code};
+  proto::WipeOnExit wipe_verifier{request.code_verifier};
   const auto what = describe("login (authorization code exchange)", request.token_endpoint);
   auto response = co_await post_form(client, request.token_endpoint, code_exchange_form(request));
   if (!response) co_return with_context(std::move(response).error(), what);
@@ -86,7 +79,7 @@ boost::asio::awaitable<Result<TokenResponse>> exchange_code(http::Client& client
 }
 
 boost::asio::awaitable<Result<TokenResponse>> refresh_tokens(http::Client& client, RefreshRequest request) {
-  Wipe wipe_token{request.refresh_token};
+  proto::WipeOnExit wipe_token{request.refresh_token};
   const auto what = describe("token refresh", request.token_endpoint);
   auto response = co_await post_form(client, request.token_endpoint, refresh_form(request));
   if (!response) co_return with_context(std::move(response).error(), what);
@@ -102,7 +95,7 @@ boost::asio::awaitable<Result<DeviceAuthorization>> start_device_authorization(h
 }
 
 boost::asio::awaitable<Result<DevicePoll>> poll_device_token(http::Client& client, DevicePollRequest request) {
-  Wipe wipe_code{request.device_code};
+  proto::WipeOnExit wipe_code{request.device_code};
   const auto what = describe("device login (token poll)", request.token_endpoint);
   auto response = co_await post_form(client, request.token_endpoint, device_poll_form(request));
   if (!response) co_return with_context(std::move(response).error(), what);
@@ -111,7 +104,7 @@ boost::asio::awaitable<Result<DevicePoll>> poll_device_token(http::Client& clien
 }
 
 boost::asio::awaitable<Result<proto::Ok>> revoke_token(http::Client& client, RevokeRequest request) {
-  Wipe wipe_token{request.token};
+  proto::WipeOnExit wipe_token{request.token};
   const auto what = describe("token revocation", request.revocation_endpoint);
   auto response = co_await post_form(client, request.revocation_endpoint, revocation_form(request));
   if (!response) co_return with_context(std::move(response).error(), what);
@@ -123,7 +116,7 @@ boost::asio::awaitable<Result<proto::Ok>> revoke_token(http::Client& client, Rev
 
 boost::asio::awaitable<Result<std::string>> fetch_userinfo_email(http::Client& client, std::string userinfo_endpoint,
                                                                  std::string access_token) {
-  Wipe wipe_token{access_token};
+  proto::WipeOnExit wipe_token{access_token};
   const auto what = describe("userinfo request", userinfo_endpoint);
   http::Request request;
   request.url = userinfo_endpoint;

@@ -7,7 +7,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "agentd/store/credentials.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::platform {
 namespace {
@@ -44,7 +44,7 @@ bool retryable_busy(const http::Response& response) {
 
 }  // namespace
 
-Bearer::~Bearer() { store::wipe(value); }
+Bearer::~Bearer() { proto::wipe(value); }
 
 asio::awaitable<proto::Result<Answer>> send(http::Client& client, const Hooks& hooks, const proto::Target& target,
                                             Call call, Expect expect) {

@@ -82,7 +82,7 @@ proto::Result<Credentials> read_profile(const json& object, const std::string* p
 // Overwrites every string of a parsed document: the tree holds copies of the tokens.
 void wipe_tree(json& value) noexcept {
   if (value.is_string()) {
-    wipe(value.get_ref<std::string&>());
+    proto::wipe(value.get_ref<std::string&>());
   } else if (value.is_structured()) {
     for (auto& child : value) wipe_tree(child);
   }
@@ -112,12 +112,10 @@ std::string dump(json& document, int indent) {
 }  // namespace
 
 Credentials::~Credentials() {
-  wipe(access_token);
-  wipe(refresh_token);
-  wipe(api_key);
+  proto::wipe(access_token);
+  proto::wipe(refresh_token);
+  proto::wipe(api_key);
 }
-
-void wipe(std::string& secret) noexcept { proto::wipe(secret); }
 
 proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile) {
   json document;

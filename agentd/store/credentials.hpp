@@ -51,7 +51,4 @@ std::string serialize_credentials(const CredentialsFile& file);
 // parse_credentials(serialize_profile(c), name) gives c back under `name`.
 std::string serialize_profile(const Credentials& credentials);
 
-// Overwrites a string's bytes before it is freed (explicit_bzero: not optimised away).
-void wipe(std::string& secret) noexcept;
-
 }  // namespace agentd::store

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "agentd/util/unique_fd.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::store {
 namespace {
@@ -39,14 +40,8 @@ std::string base_name(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// A string that wipes itself: it holds the file's bytes, tokens included.
-struct SecretBuffer {
-  std::string bytes;
-  ~SecretBuffer() { wipe(bytes); }
-};
-
 // Reads the file into `buffer`: true, or false when it does not exist. Checks type, owner and mode first.
-proto::Result<bool> read_checked(const std::string& path, SecretBuffer& buffer) {
+proto::Result<bool> read_checked(const std::string& path, proto::SecretString& buffer) {
   // O_NOFOLLOW: refuse a symlink (see the header). O_NONBLOCK: a FIFO planted here must not hang us.
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
   if (!fd) {
@@ -74,17 +69,17 @@ proto::Result<bool> read_checked(const std::string& path, SecretBuffer& buffer) 
   }
   if (st.st_size > kMaxFileBytes) return store_error(path + " is too large to be a credentials file (over 1 MiB)");
 
-  buffer.bytes.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1 notices a file that grew meanwhile
+  buffer.text.resize(static_cast<std::size_t>(st.st_size) + 1);  // +1 notices a file that grew meanwhile
   std::size_t got = 0;
-  while (got < buffer.bytes.size()) {
-    ssize_t n = ::read(fd.get(), buffer.bytes.data() + got, buffer.bytes.size() - got);
+  while (got < buffer.text.size()) {
+    ssize_t n = ::read(fd.get(), buffer.text.data() + got, buffer.text.size() - got);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return store_error("cannot read " + path + ": " + errno_text(errno));
     if (n == 0) break;
     got += static_cast<std::size_t>(n);
   }
   if (got > static_cast<std::size_t>(kMaxFileBytes)) return store_error(path + " is too large to be a credentials file (over 1 MiB)");
-  buffer.bytes.resize(got);
+  buffer.text.resize(got);
   return true;
 }
 
@@ -127,11 +122,11 @@ std::size_t FileStore::remove_stale_temp_files(std::chrono::seconds min_age) con
 }
 
 proto::Result<CredentialsFile> FileStore::read() const {
-  SecretBuffer buffer;
+  proto::SecretString buffer;  // the file's bytes, tokens included
   auto exists = read_checked(path_, buffer);
   if (!exists) return std::move(exists).error();
   if (!*exists) return CredentialsFile{};
-  auto parsed = parse_credentials(buffer.bytes, single_profile_);
+  auto parsed = parse_credentials(buffer.text, single_profile_);
   if (!parsed) {
     // The parser's message already avoids quoting the file; re-coded as a store failure.
     return store_error(path_ + " is not a valid credentials file: " + parsed.error().message);
@@ -162,7 +157,7 @@ proto::Status FileStore::write(const CredentialsFile& file) {
   if (::mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) {
     return store_error("cannot create " + dir + ": " + errno_text(errno));
   }
-  SecretBuffer content{serialize_credentials(file)};
+  proto::SecretString content{serialize_credentials(file)};
 
   // mkostemp opens with O_CREAT|O_EXCL and mode 0600: nobody else can have opened or pre-created it.
   std::string temp = dir + "/." + base_name(path_) + ".tmp-XXXXXX";
@@ -174,7 +169,7 @@ proto::Status FileStore::write(const CredentialsFile& file) {
                        "); the previous file is unchanged");
   };
   if (::fchmod(fd.get(), kFileMode) != 0) return fail("chmod", errno);
-  if (auto written = write_all(fd.get(), content.bytes); !written) {
+  if (auto written = write_all(fd.get(), content.text); !written) {
     ::unlink(temp.c_str());
     return store_error("cannot write " + path_ + " (" + written.error().message + "); the previous file is unchanged");
   }

@@ -10,6 +10,7 @@
 #include <libsecret/secret.h>
 
 #include "agentd/util/blocking_call.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::store {
 namespace {
@@ -261,12 +262,6 @@ proto::Status erase_now(Session& session, const std::string& profile) {
   return proto::Ok{};
 }
 
-// A secret that wipes itself wherever its last owner lets go (the worker, or the abandoning caller).
-struct WipedSecret {
-  std::string text;
-  ~WipedSecret() { wipe(text); }
-};
-
 }  // namespace
 
 std::optional<std::string> session_bus_address() {
@@ -311,8 +306,8 @@ boost::asio::awaitable<proto::Result<ProfileCredentials>> KeyringStore::load_all
 // save and erase are not coroutines: they copy what they need at the call (the arguments are
 // references a caller may not keep alive until it awaits) and return the awaiting coroutine.
 boost::asio::awaitable<proto::Status> KeyringStore::save(const std::string& profile, const Credentials& credentials) {
-  auto secret = std::make_shared<WipedSecret>();
-  secret->text = serialize_profile(credentials);
+  // Wiped wherever its last owner lets go (the worker, or the abandoning caller).
+  auto secret = std::make_shared<proto::SecretString>(serialize_profile(credentials));
   std::function<proto::Status()> job = [session = session_, profile, secret] {
     return save_now(*session, profile, secret->text);
   };

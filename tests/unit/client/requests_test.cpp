@@ -68,12 +68,14 @@ TEST_CASE("profile add and config set map every field") {
                                           .issuer = "https://auth.example",
                                           .client_id = "cli",
                                           .api_endpoint = "https://api.example",
-                                          .scopes = {"openid", "read"}});
+                                          .scopes = {"openid", "read"},
+                                          .lifetime = "8h"});
   CHECK(add.name == "staging");
   CHECK(add.issuer == "https://auth.example");
   CHECK(add.client_id == "cli");
   CHECK(add.api_endpoint == "https://api.example");
   CHECK(add.scopes == std::vector<std::string>{"openid", "read"});
+  CHECK(add.lifetime_seconds == 8 * 3600);
 
   auto set = client::config_set_request({.key = "profile", .value = "staging"});
   CHECK(set.key == "profile");

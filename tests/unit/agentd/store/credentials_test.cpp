@@ -146,16 +146,3 @@ TEST_CASE("credentials: an empty file object serializes with an empty profiles m
   CHECK(parsed->profiles.empty());
   CHECK(text.find("default_profile") == std::string::npos);
 }
-
-TEST_CASE("credentials: wipe zeroes the whole buffer and empties the string") {
-  std::string secret(64, 'k');
-  secret.resize(10);  // bytes past size() still hold 'k'
-  const char* data = secret.data();
-  auto capacity = secret.capacity();
-  agentd::store::wipe(secret);
-  CHECK(secret.empty());
-  REQUIRE(secret.data() == data);  // no reallocation: the same buffer was zeroed
-  for (std::size_t i = 0; i < capacity; ++i) {
-    if (data[i] != '\0') FAIL_CHECK("byte " << i << " not wiped");
-  }
-}
