@@ -8,17 +8,12 @@
 #include "client/duration.hpp"
 #include "client/output.hpp"
 #include "client/precedence.hpp"
+#include "client/render.hpp"
 
 namespace client {
 namespace {
 
 constexpr std::size_t kMaxStdinKey = 4096;
-
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
 
 // "flx_api_1a2b…c3d4": what identifies a key to a person without revealing it.
 std::string key_hint(const proto::ApiKeyRecord& r) {
@@ -27,25 +22,6 @@ std::string key_hint(const proto::ApiKeyRecord& r) {
 }
 
 std::string or_dash(const std::string& text) { return text.empty() ? "-" : text; }
-
-std::string aligned(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()));
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      line += row[i];
-      if (i + 1 < row.size()) line += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
-}
 
 void warn_holders(const proto::ApiKeyRecord& record) {
   if (record.profiles.empty()) return;
@@ -86,7 +62,7 @@ std::string render_api_keys(const std::vector<proto::ApiKeyRecord>& keys) {
                     k.last_used_at.empty() ? "never" : k.last_used_at, std::to_string(k.usage_count),
                     std::to_string(k.failed_attempts), k.profiles.empty() ? "-" : joined(k.profiles)});
   }
-  return aligned(rows);
+  return render_table(rows);
 }
 
 std::string render_api_key(const proto::ApiKeyRecord& r) {
@@ -102,7 +78,7 @@ std::string render_api_key(const proto::ApiKeyRecord& r) {
       {"failed attempts", std::to_string(r.failed_attempts)},
   };
   if (!r.profiles.empty()) rows.push_back({"profiles", joined(r.profiles)});
-  return aligned(rows);
+  return render_table(rows);
 }
 
 int apikeys_create(App& app, const ApiKeysCreateOptions& options) {

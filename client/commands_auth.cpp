@@ -16,12 +16,6 @@
 namespace client {
 namespace {
 
-std::string joined(const std::vector<std::string>& items) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
-  return out;
-}
-
 bool needs_login(const std::string& state) { return state == "login_required" || state == "no_credentials"; }
 
 }  // namespace

@@ -17,8 +17,9 @@ std::size_t columns(const std::string& text) {
       std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
-// Left-aligned columns separated by two spaces; trailing spaces trimmed.
-std::string table(const std::vector<Row>& rows, std::string_view indent = {}) {
+}  // namespace
+
+std::string render_table(const std::vector<Row>& rows, std::string_view indent) {
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     if (width.size() < row.size()) width.resize(row.size(), 0);
@@ -36,6 +37,14 @@ std::string table(const std::vector<Row>& rows, std::string_view indent = {}) {
   }
   return out;
 }
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "" : ", ") + item;
+  return out;
+}
+
+namespace {
 
 void add_if(std::vector<Row>& rows, const char* key, const std::string& value) {
   if (!value.empty()) rows.push_back({key, value});
@@ -74,7 +83,7 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     add_if(rows, "last used", p.last_used);
     add_if(rows, "requests", use_count(p.requests, p.failures));
     add_if(rows, "last error", p.last_error);
-    out += table(rows, "  ");
+    out += render_table(rows, "  ");
     out += "\n";
   }
   if (!reply.store.empty()) out += "store: " + reply.store + "\n";
@@ -90,7 +99,7 @@ std::string render_profile_list(const proto::ProfileListReply& reply) {
     rows.push_back({p.name, is_default ? "*" : "", p.has_credentials ? "yes" : "no",
                     p.api_endpoint.empty() ? "-" : p.api_endpoint, p.issuer.empty() ? "-" : p.issuer});
   }
-  return table(rows);
+  return render_table(rows);
 }
 
 std::string render_agent_status(const proto::AgentStatusReply& reply) {
@@ -105,20 +114,20 @@ std::string render_agent_status(const proto::AgentStatusReply& reply) {
   rows.push_back({"locked", reply.locked ? "yes (no secret is served until `fluxloop agent unlock`)" : "no"});
   if (reply.lifetime_seconds > 0) rows.push_back({"lifetime", format_duration(reply.lifetime_seconds)});
   rows.push_back({"requests", std::to_string(reply.requests)});
-  std::string out = table(rows);
+  std::string out = render_table(rows);
   if (!reply.usage.empty()) {
     std::vector<Row> usage{{"CREDENTIAL", "KIND", "REQUESTS", "FAILED", "LAST USED"}};
     for (const auto& u : reply.usage) {
       usage.push_back({u.name.empty() ? "-" : u.name, u.kind == "api_key" ? "API key" : u.kind, std::to_string(u.requests),
                        std::to_string(u.failures), u.last_used.empty() ? "-" : u.last_used});
     }
-    out += "\nusage since start:\n" + table(usage, "  ");
+    out += "\nusage since start:\n" + render_table(usage, "  ");
   }
   if (!reply.anomalies.empty()) {
     // Most recent last, as the agent keeps them; each was also logged as a warning.
     std::vector<Row> anomalies;
     for (const auto& a : reply.anomalies) anomalies.push_back({a.time, a.kind, a.detail});
-    out += "\nanomalies:\n" + table(anomalies, "  ");
+    out += "\nanomalies:\n" + render_table(anomalies, "  ");
   }
   return out;
 }

@@ -3,10 +3,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "proto/messages.hpp"
 
 namespace client {
+
+// Left-aligned columns two spaces apart, widths in code points (masked secrets carry "…"), each
+// line prefixed with `indent`; trailing spaces trimmed.
+std::string render_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent = {});
+// "a, b, c".
+std::string joined(const std::vector<std::string>& items);
 
 // `auth status`: one block per profile (state, credential kind, masked secrets, expiry, forget time,
 // usage since the agent started), then the store in use and its problem, if any.

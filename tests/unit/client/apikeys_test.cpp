@@ -65,3 +65,26 @@ TEST_CASE("apikeys: list and info render ids, scopes and masked hints, never a k
   CHECK(info.find("usage count") != std::string::npos);
   CHECK(info.find("profiles") != std::string::npos);
 }
+
+TEST_CASE("apikeys: list columns line up in the terminal although the key hint holds a multi-byte '…'") {
+  proto::ApiKeyRecord r;
+  r.id = "key_0123456789abcdef";
+  r.name = "ci";
+  r.scope = "read";
+  r.type = "user";
+  r.prefix = "flx_api_1a2b";
+  r.last4 = "c3d4";
+  r.created_at = "2026-01-01T00:00:00Z";
+  const std::string table = render_api_keys({r});
+  const auto newline = table.find('\n');
+  const std::string header = table.substr(0, newline);
+  const std::string row = table.substr(newline + 1);
+  // Columns as a terminal counts them: code points, not bytes.
+  auto column_of = [](const std::string& line, const std::string& text) {
+    const auto at = line.find(text);
+    std::size_t columns = 0;
+    for (std::size_t i = 0; i < at; ++i) columns += (static_cast<unsigned char>(line[i]) & 0xC0) != 0x80;
+    return columns;
+  };
+  CHECK(column_of(header, "CREATED") == column_of(row, "2026-01-01T00:00:00Z"));
+}

@@ -6,11 +6,13 @@ TEST_CASE("auth status report: profiles, masked secrets as given, expiry, defaul
   proto::AuthStatusReply reply;
   reply.default_profile = "production";
   reply.store = "file";
-  reply.profiles.push_back({.name = "production", .state = "valid", .user_email = "u@example.com",
+  reply.profiles.push_back({.name = "production", .state = "valid", .credential = "oauth", .api_key = "",
+                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "u@example.com",
                             .access_token = "flx_…a1b2", .refresh_token = "flx_…c3d4",
                             .expires_at = "2099-01-01T00:00:00Z", .expires_in = 3725, .api_endpoint = "https://api",
                             .issuer = "", .last_error = ""});
-  reply.profiles.push_back({.name = "staging", .state = "expired", .user_email = "", .access_token = "…",
+  reply.profiles.push_back({.name = "staging", .state = "expired", .credential = "oauth", .api_key = "",
+                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "", .access_token = "…",
                             .refresh_token = "", .expires_at = "2020-01-01T00:00:00Z", .expires_in = -120,
                             .api_endpoint = "", .issuer = "", .last_error = ""});
   const std::string text = client::render_auth_status(reply);
@@ -33,9 +35,9 @@ TEST_CASE("profile list and agent status reports") {
   proto::ProfileListReply list;
   list.default_profile = "production";
   list.profiles.push_back({.name = "production", .issuer = "https://auth", .client_id = "c", .api_endpoint = "",
-                           .scopes = {}, .is_default = true, .has_credentials = true});
+                           .scopes = {}, .lifetime_seconds = 0, .is_default = true, .has_credentials = true});
   list.profiles.push_back({.name = "staging", .issuer = "", .client_id = "", .api_endpoint = "https://api-staging",
-                           .scopes = {}, .is_default = false, .has_credentials = false});
+                           .scopes = {}, .lifetime_seconds = 0, .is_default = false, .has_credentials = false});
   const std::string table = client::render_profile_list(list);
   CHECK(table.rfind("NAME", 0) == 0);
   CHECK(table.find("production  *") != std::string::npos);
@@ -43,7 +45,8 @@ TEST_CASE("profile list and agent status reports") {
 
   proto::AgentStatusReply status{.version = "0.1.0", .pid = 42, .uptime_seconds = 90, .socket = "/s",
                                  .store = "file", .store_detail = "forced by FLUXLOOP_STORE", .home = "/h",
-                                 .profiles = 2, .connections = 1};
+                                 .profiles = 2, .connections = 1, .locked = false, .lifetime_seconds = 0,
+                                 .requests = 0, .usage = {}, .anomalies = {}};
   const std::string text = client::render_agent_status(status);
   CHECK(text.find("pid 42, up 1m 30s") != std::string::npos);
   CHECK(text.find("file (forced by FLUXLOOP_STORE)") != std::string::npos);
