@@ -80,10 +80,10 @@ platform::Hooks hooks_of(App::State& state) {
   return hooks;
 }
 
-// The body as valid UTF-8 (invalid bytes become U+FFFD), so the reply can be encoded as JSON.
-std::string valid_utf8(const std::string& body) {
-  const std::string escaped = nlohmann::json(body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  return nlohmann::json::parse(escaped).get<std::string>();
+// The body as a JSON string literal, invalid UTF-8 replaced by U+FFFD: its size is what the body
+// costs in the reply frame.
+std::string json_literal(const std::string& body) {
+  return nlohmann::json(body).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -112,13 +112,14 @@ asio::awaitable<proto::Result<proto::ApiReply>> App::State::on(const proto::ApiR
   proto::ApiReply reply;
   reply.status = answer->response.status;
   reply.content_type = answer->response.header("Content-Type");
-  reply.body = valid_utf8(answer->response.body);
-  if (nlohmann::json(reply.body).dump().size() + reply.content_type.size() > kMaxReplyBody) {
+  const std::string literal = json_literal(answer->response.body);
+  if (literal.size() + reply.content_type.size() > kMaxReplyBody) {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
                            "the platform's answer (HTTP " + std::to_string(reply.status) + ", " +
                                std::to_string(answer->response.body.size()) + " bytes) is too large for `fluxloop api` (limit " +
                                std::to_string(kMaxReplyBody / 1024) + " KiB)"};
   }
+  reply.body = nlohmann::json::parse(literal).get<std::string>();  // valid UTF-8 now
   spdlog::debug("api_request {} -> HTTP {}", method, reply.status);
   co_return reply;
 }

@@ -17,6 +17,7 @@
 #include "agentd/platform/records.hpp"
 #include "agentd/platform/revocations.hpp"
 #include "agentd/tokens/clock.hpp"
+#include "proto/duration.hpp"
 #include "proto/mask.hpp"
 
 namespace agentd {
@@ -24,7 +25,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view kKeysPath = "/v1/api-keys";
-constexpr std::int64_t kMaxGraceSeconds = 366LL * 24 * 3600;
+constexpr std::int64_t kMaxGraceSeconds = proto::kMaxDurationSeconds;
 constexpr std::size_t kMaxNameLength = 200;
 
 // Named arrays, not braced lists at the call: g++ 12 miscompiles initializer lists inside coroutines.

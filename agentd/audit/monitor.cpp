@@ -25,10 +25,6 @@ bool touches_credential(const proto::Error* error) {
 
 }  // namespace
 
-bool is_credential_use(std::string_view op) noexcept {
-  return op == "get_token" || op == "api_request" || op.starts_with("apikey_");
-}
-
 struct Monitor::Impl : std::enable_shared_from_this<Monitor::Impl> {
   Impl(asio::any_io_executor executor, std::string path, LogLimits limits)
       : timer(std::move(executor)), log(std::move(path), limits) {}

@@ -15,6 +15,7 @@
 #include "agentd/audit/audit_log.hpp"
 #include "agentd/audit/usage.hpp"
 #include "agentd/config/config.hpp"
+#include "agentd/lock/gate.hpp"
 #include "agentd/server/request_handler.hpp"
 #include "proto/mask.hpp"
 #include "proto/messages.hpp"
@@ -29,13 +30,9 @@ inline constexpr std::chrono::milliseconds kFlushInterval{1000};
 struct Subject {
   std::string name;  // profile name, or the masked key of a bearer credential; may be empty
   CredentialKind kind = CredentialKind::profile;
-  bool use = false;      // the request spends the credential (see is_credential_use)
+  bool use = false;      // the request serves or spends a credential (lock::kServesSecret)
   bool audited = true;   // false for a redact chunk before the last: one line per redact stream
 };
-
-// get_token, api_request and apikey_*: the ops that serve or spend a credential, and so count in the
-// usage figures (docs/audit.md). Login, status, refresh and logout manage credentials and do not.
-bool is_credential_use(std::string_view op) noexcept;
 
 // The subject of `request`: its Target (a bearer is masked), else its `profile` (resolved to the
 // default profile for a credential use), else a profile op's `name`. `resolve` maps a requested
@@ -43,7 +40,10 @@ bool is_credential_use(std::string_view op) noexcept;
 template <typename Request, typename Resolve>
 Subject subject_of(const Request& request, const Resolve& resolve) {
   Subject subject;
-  subject.use = is_credential_use(Request::kOp);
+  // The ops that serve or spend a credential count in the usage figures (docs/audit.md): the same
+  // list a locked agent refuses (get_token, api_request, apikey_*). Login, status, refresh and logout
+  // manage credentials and do not.
+  subject.use = lock::kServesSecret<Request>;
   if constexpr (requires { request.target.bearer; }) {
     if (!request.target.bearer.empty()) {
       subject.kind = CredentialKind::api_key;

@@ -20,10 +20,6 @@ namespace {
 namespace asio = boost::asio;
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 
-// The timer re-reads the wall clock at least this often: steady timers stop during suspend and do
-// not follow clock changes, while deadlines are wall-clock instants.
-constexpr auto kMaxSleepSlice = std::chrono::seconds(15);
-
 }  // namespace
 
 std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
@@ -83,14 +79,9 @@ struct Sweeper::Impl {
       expire_due();
       co_await erase_queued();
       if (!running) break;
-      auto sleep = std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(kMaxSleepSlice));
-      if (!deadlines.empty()) {
-        auto earliest = std::min_element(deadlines.begin(), deadlines.end(),
-                                         [](const auto& a, const auto& b) { return a.second < b.second; })->second;
-        auto until = std::chrono::duration_cast<std::chrono::steady_clock::duration>(earliest - Clock::now());
-        sleep = std::clamp(until, std::chrono::steady_clock::duration::zero(), sleep);
-      }
-      wake.expires_after(sleep);
+      std::optional<Clock::time_point> earliest;
+      for (const auto& [profile, when] : deadlines) earliest = earliest ? std::min(*earliest, when) : when;
+      wake.expires_after(tokens::sleep_before(earliest));
       co_await wake.async_wait(kAwait);
     }
   }

@@ -25,9 +25,6 @@ constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kMaxFileBytes = 256 * 1024;
 // Bounds the file: a user rotating in a loop cannot grow it without limit.
 constexpr std::size_t kMaxPending = 1000;
-// The loop re-reads the wall clock at least this often: steady timers stop during suspend, while
-// the deadlines are wall-clock instants.
-constexpr auto kMaxSleepSlice = std::chrono::seconds(15);
 
 }  // namespace
 
@@ -94,12 +91,9 @@ struct Revocations::Impl {
     while (running) {
       co_await run_due();
       if (!running) break;
-      auto sleep = std::chrono::duration_cast<std::chrono::steady_clock::duration>(kMaxSleepSlice);
-      for (const auto& e : entries) {
-        auto until = std::chrono::duration_cast<std::chrono::steady_clock::duration>(e.next - Clock::now());
-        sleep = std::clamp(until, std::chrono::steady_clock::duration::zero(), sleep);
-      }
-      wake.expires_after(sleep);
+      std::optional<Clock::time_point> earliest;
+      for (const auto& e : entries) earliest = earliest ? std::min(*earliest, e.next) : e.next;
+      wake.expires_after(tokens::sleep_before(earliest));
       co_await wake.async_wait(kAwait);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -62,7 +63,7 @@ std::string format_rfc3339(std::chrono::system_clock::time_point when) {
   const std::time_t t = std::chrono::system_clock::to_time_t(when);
   std::tm tm{};
   ::gmtime_r(&t, &tm);
-  char buffer[32];
+  char buffer[64];  // room for any int fields: g++ warns about truncation otherwise
   std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
                 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buffer;
@@ -76,6 +77,14 @@ BootClock::time_point to_boot_time(std::chrono::system_clock::time_point when) {
 std::chrono::system_clock::time_point to_system_time(BootClock::time_point when) {
   return std::chrono::system_clock::now() +
          std::chrono::duration_cast<std::chrono::system_clock::duration>(when - BootClock::now());
+}
+
+std::chrono::steady_clock::duration sleep_before(std::optional<std::chrono::system_clock::time_point> earliest) {
+  using Steady = std::chrono::steady_clock::duration;
+  const auto longest = std::chrono::duration_cast<Steady>(kWallClockRecheck);
+  if (!earliest) return longest;
+  const auto until = std::chrono::duration_cast<Steady>(*earliest - std::chrono::system_clock::now());
+  return std::clamp(until, Steady::zero(), longest);
 }
 
 }  // namespace agentd::tokens

@@ -30,4 +30,12 @@ BootClock::time_point to_boot_time(std::chrono::system_clock::time_point when);
 // The wall-clock instant matching a boot-clock instant, as seen now.
 std::chrono::system_clock::time_point to_system_time(BootClock::time_point when);
 
+// Loops that wait for wall-clock deadlines (credential lifetimes, key revocations) sleep on steady
+// timers, which stop during suspend and ignore clock changes: they look at the wall clock again at
+// least this often.
+inline constexpr std::chrono::seconds kWallClockRecheck{15};
+// How long such a loop sleeps before `earliest` (nullopt: no deadline): zero when it has passed,
+// never more than kWallClockRecheck.
+std::chrono::steady_clock::duration sleep_before(std::optional<std::chrono::system_clock::time_point> earliest);
+
 }  // namespace agentd::tokens

@@ -41,3 +41,16 @@ TEST_CASE("token validity is judged on the boot clock with a minimum remaining l
   CHECK_FALSE(cache.put("none", c).valid_for(seconds(0)));
   CHECK(cache.find("missing") == nullptr);
 }
+
+TEST_CASE("clock: a loop waiting for a wall-clock deadline sleeps until it, never past the recheck") {
+  using namespace std::chrono_literals;
+  using agentd::tokens::kWallClockRecheck;
+  using agentd::tokens::sleep_before;
+  const auto now = std::chrono::system_clock::now();
+  CHECK(sleep_before(std::nullopt) == kWallClockRecheck);
+  CHECK(sleep_before(now - 5s) == std::chrono::steady_clock::duration::zero());
+  CHECK(sleep_before(now + 1h) == kWallClockRecheck);
+  const auto soon = sleep_before(now + 3s);
+  CHECK(soon <= 3s);
+  CHECK(soon > 2s);
+}
