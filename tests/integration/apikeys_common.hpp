@@ -31,7 +31,7 @@ struct Setup {
   json tokens;
   Setup() {
     agent.start();
-    tokens = lifecycle::import_profile(platform, agent, "production");
+    tokens = testsupport::import_seeded(platform, agent, "production");
   }
 };
 

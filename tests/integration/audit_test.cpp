@@ -214,11 +214,7 @@ TEST_CASE("audit: repeated refresh failures raise an anomaly, and no token reach
   AgentFixture f(p.agent_env());
   write_monitoring(f, {{"refresh_failures", 2}});
   f.start();
-  const std::string file = f.dir() + "/seed.json";
-  const json tokens = p.seed_credentials(file, "emu", "fluxloop-cli");
-  auto imported = f.client({"auth", "import", file, "--profile", "emu"});
-  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
-  std::filesystem::remove(file);
+  const json tokens = testsupport::import_seeded(p, f, "emu");
 
   p.add_fault({{"kind", "500"}, {"count", 5}, {"path_prefix", "/oauth/token"}});
   auto refreshed = testsupport::auth_refresh(f, "emu");

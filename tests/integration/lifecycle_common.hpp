@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -34,14 +33,7 @@ inline bool same_secret(const std::string& a, const std::string& b) { return a =
 inline double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
 
 // Seeds a refreshable profile from the emulator and imports it; returns the minted token response.
-inline json import_profile(PlatformFixture& p, AgentFixture& f, const std::string& profile = kProfile) {
-  const std::string file = f.dir() + "/seed-" + profile + ".json";
-  json tokens = p.seed_credentials(file, profile, kClientId);
-  auto imported = f.client({"auth", "import", file, "--profile", profile});
-  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
-  std::filesystem::remove(file);
-  return tokens;
-}
+inline json import_profile(PlatformFixture& p, AgentFixture& f) { return testsupport::import_seeded(p, f, kProfile, kClientId); }
 
 inline std::string token_of(AgentFixture& f, const std::vector<std::string>& extra = {}) {
   std::vector<std::string> args{"auth", "token", "--profile", kProfile};

@@ -23,13 +23,7 @@ using nlohmann::json;
 constexpr const char* kClientId = "fluxloop-cli";
 constexpr const char* kProfile = "shortlived";
 
-void import_profile(PlatformFixture& p, AgentFixture& f) {
-  const std::string file = f.dir() + "/seed.json";
-  p.seed_credentials(file, kProfile, kClientId);
-  auto imported = f.client({"auth", "import", file, "--profile", kProfile});
-  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
-  std::filesystem::remove(file);
-}
+void import_profile(PlatformFixture& p, AgentFixture& f) { testsupport::import_seeded(p, f, kProfile, kClientId); }
 
 void add_profile(PlatformFixture& p, AgentFixture& f, const std::string& lifetime) {
   auto added = f.client({"profile", "add", kProfile, "--issuer", p.issuer(), "--client-id", kClientId, "--lifetime", lifetime});

@@ -5,7 +5,6 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
-#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -27,13 +26,7 @@ constexpr const char* kPassphrase = "tr0ub4dor & 3";
 
 bool contains(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 
-void import_profile(PlatformFixture& p, AgentFixture& f) {
-  const std::string file = f.dir() + "/seed.json";
-  p.seed_credentials(file, kProfile, kClientId);
-  auto imported = f.client({"auth", "import", file, "--profile", kProfile});
-  REQUIRE_MESSAGE(imported.exit_code == 0, imported.err);
-  std::filesystem::remove(file);
-}
+void import_profile(PlatformFixture& p, AgentFixture& f) { testsupport::import_seeded(p, f, kProfile, kClientId); }
 
 bool agent_locked(AgentFixture& f) {
   auto status = f.client({"agent", "status", "--json"});

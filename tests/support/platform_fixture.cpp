@@ -102,8 +102,15 @@ HttpReply https_form(const std::string& url, const std::string& ca, const Form& 
   return https_request("POST", url, ca, "application/x-www-form-urlencoded", form_encode(form));
 }
 
-PlatformFixture::PlatformFixture(std::vector<std::string> extra_args)
-    : PlatformFixture(PlatformOptions{.args = std::move(extra_args)}) {}
+namespace {
+PlatformOptions with_args(std::vector<std::string> args) {
+  PlatformOptions options;  // the other fields keep their defaults
+  options.args = std::move(args);
+  return options;
+}
+}  // namespace
+
+PlatformFixture::PlatformFixture(std::vector<std::string> extra_args) : PlatformFixture(with_args(std::move(extra_args))) {}
 
 PlatformFixture::PlatformFixture(PlatformOptions options) {
   pki_dir_ = options.pki_dir.empty() ? dir_.path() + "/pki" : options.pki_dir;
@@ -160,6 +167,16 @@ nlohmann::json PlatformFixture::seed_credentials(const std::string& path, const 
                           {"client_id", client_id},
                           {"api_endpoint", issuer_}};
   write_file(path, nlohmann::json{{"profiles", {{profile, entry}}}}.dump(), 0600);
+  return tokens;
+}
+
+nlohmann::json import_seeded(PlatformFixture& platform, AgentFixture& agent, const std::string& profile,
+                             const std::string& client_id) {
+  const std::string file = agent.dir() + "/seed-" + profile + ".json";
+  nlohmann::json tokens = platform.seed_credentials(file, profile, client_id);
+  auto imported = agent.client({"auth", "import", file, "--profile", profile});
+  std::filesystem::remove(file);
+  if (imported.exit_code != 0) throw std::runtime_error("auth import of the seeded profile failed: " + imported.err);
   return tokens;
 }
 

@@ -108,6 +108,12 @@ class PlatformFixture {
   Process process_;
 };
 
+// Seeds a refreshable profile (PlatformFixture::seed_credentials into agent.dir()), imports it with the
+// real client (`auth import FILE --profile P`) and deletes the file. Returns the token response (the
+// test may need the refresh token; never print it). Throws std::runtime_error if the import fails.
+nlohmann::json import_seeded(PlatformFixture& platform, AgentFixture& agent, const std::string& profile,
+                             const std::string& client_id = "fluxloop-cli");
+
 // One token as a client received it, for ValidityProber.
 struct TokenSample {
   std::string token;
