@@ -21,6 +21,7 @@
 #include "agentd/tokens/refresher.hpp"
 #include "agentd/tokens/token_cache.hpp"
 #include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 
 namespace agentd {
 

@@ -7,7 +7,7 @@
 
 #include "client/app.hpp"
 #include "client/outcome.hpp"
-#include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 
 namespace client {
 

@@ -10,7 +10,7 @@
 
 #include "client/key_file.hpp"
 #include "client/outcome.hpp"
-#include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 
 namespace client {
 

@@ -11,6 +11,7 @@
 
 #include "proto/frame.hpp"
 #include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 
 namespace proto {
 

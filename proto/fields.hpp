@@ -42,4 +42,9 @@ class Reader {
   std::optional<Error> error_;
 };
 
+// Declares the JSON conversion pair of message struct T (defined in proto/messages*.cpp).
+#define FLUXLOOP_PROTO_MESSAGE(T)             \
+  void write(nlohmann::json& out, const T& m); \
+  void read(Reader& in, T& m);
+
 }  // namespace proto

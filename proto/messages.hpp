@@ -1,6 +1,8 @@
-// Every request and reply of the agent protocol, defined once for both sides (docs/protocol.md).
-// A request struct names its op (kOp) and its reply type (Reply); write/read convert to and from JSON.
-// Adding a request: define it here, add it to proto::Request (codec.hpp), handle it in agentd/dispatch.
+// The requests and replies of the agent protocol, defined once for both sides (docs/protocol.md):
+// agent, profiles, credentials, logins and monitoring here; platform requests and redaction in
+// proto/messages_platform.hpp. A request struct names its op (kOp) and its reply type (Reply);
+// write/read convert to and from JSON. Adding a request: define it here or there, add it to
+// proto::Request (codec.hpp), handle it in the agent (App::State::on, classified in agentd/lock/gate.hpp).
 #pragma once
 
 #include <cstdint>
@@ -235,130 +237,7 @@ struct LoginWait {
   std::string login_id;
 };
 
-// ---- platform API: keys and requests made by the agent (docs/protocol.md) -------------------
-
-// The credential and endpoint of a platform request, chosen by the client (CONTRACT.md precedence).
-// Written flat into the request object.
-struct Target {
-  std::string profile;       // a profile held by the agent; empty: the default profile
-  std::string bearer;        // a credential the client was given (--api-key, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY,
-                             // api_key_file), used instead of any profile. A secret: never logged.
-  std::string api_endpoint;  // FLUXLOOP_API_ENDPOINT; empty: the profile's endpoint
-};
-
-// A key's record as the platform reports it; never the key itself.
-struct ApiKeyRecord {
-  std::string id;
-  std::string name;
-  std::string scope;  // read, write, read-write, admin
-  std::string type;   // user, service-account
-  std::string prefix;
-  std::string last4;
-  std::string created_at;
-  std::string last_used_at;  // empty: never used
-  std::int64_t usage_count = 0;
-  std::int64_t failed_attempts = 0;
-  std::vector<std::string> profiles;  // profiles of this agent that hold the key
-};
-
-struct ApiKeyCreateReply {
-  ApiKeyRecord record;
-  std::string key;             // the new key, shown once; empty when stored in a profile
-  std::string stored_profile;  // the profile that now holds it (--store)
-};
-struct ApiKeyCreate {
-  static constexpr std::string_view kOp = "apikey_create";
-  using Reply = ApiKeyCreateReply;
-  Target target;
-  std::string name;
-  std::string scope;          // empty: the platform default (read-write)
-  std::string type;           // empty: user
-  std::string store_profile;  // keep the key in a new profile of this name instead of returning it
-};
-
-struct ApiKeyListReply {
-  std::vector<ApiKeyRecord> keys;
-};
-struct ApiKeyList {
-  static constexpr std::string_view kOp = "apikey_list";
-  using Reply = ApiKeyListReply;
-  Target target;
-};
-
-// One key's record, nested: a reply's top level holds the frame's own `id` and `ok`, so a record
-// (which has an `id` of its own) is never written flat into it.
-struct ApiKeyReply {
-  ApiKeyRecord record;
-};
-
-// `key_or_id` is an id (key_…) or a key given by value (looked up, never logged).
-struct ApiKeyInfo {
-  static constexpr std::string_view kOp = "apikey_info";
-  using Reply = ApiKeyReply;
-  Target target;
-  std::string key_or_id;
-};
-
-struct ApiKeyRevoke {
-  static constexpr std::string_view kOp = "apikey_revoke";
-  using Reply = ApiKeyReply;  // the record of the key revoked
-  Target target;
-  std::string key_or_id;
-};
-
-struct ApiKeyRotateReply {
-  ApiKeyRecord record;          // the replacement
-  std::string key;              // the replacement key when no profile held the old one; else empty
-  std::string old_id;
-  std::string revoke_at;        // RFC 3339 UTC; empty: revoked already
-  std::vector<std::string> profiles;  // profiles that now hold the replacement
-};
-// Creates a replacement with the same name, scope and type, swaps it into every profile that held the
-// old key, and revokes the old key after `grace_seconds` (the deadline survives agent restarts).
-struct ApiKeyRotate {
-  static constexpr std::string_view kOp = "apikey_rotate";
-  using Reply = ApiKeyRotateReply;
-  Target target;
-  std::string name_or_id;
-  std::int64_t grace_seconds = 0;
-};
-
-struct ApiReply {
-  std::int64_t status = 0;   // the HTTP status
-  std::string content_type;
-  std::string body;          // the response body (UTF-8; invalid bytes replaced)
-};
-// One authenticated request to the platform API, made by the agent (the client never sees the token).
-struct ApiRequest {
-  static constexpr std::string_view kOp = "api_request";
-  using Reply = ApiReply;
-  Target target;
-  std::string method;  // GET, POST, PUT, PATCH, DELETE
-  std::string path;    // starts with '/', e.g. /v1/projects
-  std::string body;    // JSON text; empty: no body
-};
-
-// ---- redaction ---------------------------------------------------------------------------------
-
-// One chunk of a stream to redact. Stateless: the agent redacts the longest prefix it can decide
-// and says how many input bytes that covered (`consumed`); the client sends the rest again in front of
-// its next chunk. With `final` the whole input is decided.
-struct RedactReply {
-  std::string data;            // base64 of the redacted output for the consumed input
-  std::int64_t consumed = 0;   // input bytes decided
-};
-struct Redact {
-  static constexpr std::string_view kOp = "redact";
-  using Reply = RedactReply;
-  std::string data;  // base64 of the input bytes (any bytes, not only UTF-8)
-  bool final = false;
-};
-
 // ---- JSON conversion (one pair per struct) ---------------------------------------------------
-
-#define FLUXLOOP_PROTO_MESSAGE(T)             \
-  void write(nlohmann::json& out, const T& m); \
-  void read(Reader& in, T& m);
 
 FLUXLOOP_PROTO_MESSAGE(OkReply)
 FLUXLOOP_PROTO_MESSAGE(AgentStatusReply)
@@ -389,22 +268,5 @@ FLUXLOOP_PROTO_MESSAGE(Usage)
 FLUXLOOP_PROTO_MESSAGE(Anomaly)
 FLUXLOOP_PROTO_MESSAGE(AgentLock)
 FLUXLOOP_PROTO_MESSAGE(AgentUnlock)
-FLUXLOOP_PROTO_MESSAGE(Target)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyRecord)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyCreateReply)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyCreate)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyListReply)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyList)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyReply)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyInfo)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyRevoke)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyRotateReply)
-FLUXLOOP_PROTO_MESSAGE(ApiKeyRotate)
-FLUXLOOP_PROTO_MESSAGE(ApiReply)
-FLUXLOOP_PROTO_MESSAGE(ApiRequest)
-FLUXLOOP_PROTO_MESSAGE(RedactReply)
-FLUXLOOP_PROTO_MESSAGE(Redact)
-
-#undef FLUXLOOP_PROTO_MESSAGE
 
 }  // namespace proto

@@ -1,7 +1,7 @@
 // JSON conversion of the platform messages (API keys, api_request) and of redact.
 #include <nlohmann/json.hpp>
 
-#include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 
 namespace proto {
 namespace {

@@ -19,6 +19,7 @@
 #include "agentd/server/request_handler.hpp"
 #include "proto/mask.hpp"
 #include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::audit {

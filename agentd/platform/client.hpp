@@ -11,7 +11,7 @@
 
 #include "agentd/http/https_client.hpp"
 #include "agentd/platform/errors.hpp"
-#include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::platform {

@@ -8,7 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "agentd/store/credentials.hpp"
-#include "proto/messages.hpp"
+#include "proto/messages_platform.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::platform {
