@@ -24,12 +24,12 @@ double WindowCounter::add(Clock::time_point now) {
   return static_cast<double>(previous_) * (1.0 - elapsed) + static_cast<double>(current_);
 }
 
-bool AnomalyDetector::due(Check& check, double count, std::int64_t threshold, bool strictly_above,
+bool AnomalyDetector::due(Check& check, double count, std::int64_t threshold, Trigger trigger,
                           Clock::time_point now) {
   if (threshold <= 0) return false;  // check turned off
   // Compare on whole events: the estimate's fraction must not make 2.9 look like "3 reached".
   const auto events = static_cast<std::int64_t>(std::floor(count + 1e-9));
-  const bool passed = strictly_above ? events > threshold : events >= threshold;
+  const bool passed = trigger == Trigger::above ? events > threshold : events >= threshold;
   if (!passed) return false;
   if (check.reported && now - *check.reported < kAnomalyWindow) return false;  // one per window per kind
   check.reported = now;
@@ -48,7 +48,7 @@ void AnomalyDetector::report(std::string_view kind, std::string detail) {
 
 void AnomalyDetector::request(Clock::time_point now) {
   const double count = rate_.counter.add(now);
-  if (!due(rate_, count, thresholds_.request_rate_per_minute, true, now)) return;
+  if (!due(rate_, count, thresholds_.request_rate_per_minute, Trigger::above, now)) return;
   report("request_rate", "request rate spike: about " + std::to_string(static_cast<std::int64_t>(count)) +
                              " requests in the last minute (threshold " +
                              std::to_string(thresholds_.request_rate_per_minute) + " per minute)");
@@ -56,7 +56,7 @@ void AnomalyDetector::request(Clock::time_point now) {
 
 void AnomalyDetector::rejected_peer(pid_t pid, uid_t uid, Clock::time_point now) {
   const double count = rejected_.counter.add(now);
-  if (!due(rejected_, count, thresholds_.rejected_peers, false, now)) return;
+  if (!due(rejected_, count, thresholds_.rejected_peers, Trigger::at_or_above, now)) return;
   report("rejected_peers", std::to_string(static_cast<std::int64_t>(count)) +
                                " connections from other users refused in the last minute (latest: pid " +
                                std::to_string(pid) + ", uid " + std::to_string(uid) + ")");
@@ -64,7 +64,7 @@ void AnomalyDetector::rejected_peer(pid_t pid, uid_t uid, Clock::time_point now)
 
 void AnomalyDetector::refresh_failure(std::string_view profile, std::string_view error, Clock::time_point now) {
   const double count = refresh_.counter.add(now);
-  if (!due(refresh_, count, thresholds_.refresh_failures, false, now)) return;
+  if (!due(refresh_, count, thresholds_.refresh_failures, Trigger::at_or_above, now)) return;
   report("refresh_failures", std::to_string(static_cast<std::int64_t>(count)) +
                                  " token refreshes failed in the last minute (latest: profile " + std::string(profile) +
                                  ", " + std::string(error) + ")");

@@ -58,7 +58,9 @@ class AnomalyDetector {
     std::optional<Clock::time_point> reported;  // last report: the next one waits a whole window
   };
   // True when `check` should report now (its count passed `threshold` and no report in this window).
-  static bool due(Check& check, double count, std::int64_t threshold, bool strictly_above, Clock::time_point now);
+  // A rate is anomalous above its threshold; a count of failures once it reaches it.
+  enum class Trigger { above, at_or_above };
+  static bool due(Check& check, double count, std::int64_t threshold, Trigger trigger, Clock::time_point now);
   void report(std::string_view kind, std::string detail);
 
   config::Monitoring thresholds_;

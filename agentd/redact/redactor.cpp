@@ -1,7 +1,5 @@
 #include "agentd/redact/redactor.hpp"
 
-#include <string.h>
-
 #include <algorithm>
 
 #include <openssl/evp.h>
