@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <regex>
 
-#include "tests/support/platform_fixture.hpp"
+#include "tests/support/platform_cli.hpp"
 
 using namespace testsupport;
 using json = nlohmann::json;
@@ -32,7 +32,7 @@ struct Home {
 RunResult standin(PlatformFixture& platform, const Home& home, const std::vector<std::string>& args) {
   std::vector<std::string> argv{kPython, kPlatformCliStandin};
   argv.insert(argv.end(), args.begin(), args.end());
-  return run(argv, base_env(home.dir.path(), platform.platform_cli_env()));
+  return run(argv, base_env(home.dir.path(), platform_cli_env(platform)));
 }
 
 // A login as the platform CLI writes it, from a minted credential, expiring `from_now` from now.
@@ -57,7 +57,7 @@ TEST_CASE("platform stand-in: auth login by CLI connect writes a full auth.json 
   struct stat st{};
   REQUIRE(::stat(home.auth().c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
-  CHECK(platform.counter("too_fast_polls") == 0);  // it sleeps `interval` between polls
+  CHECK(counter(platform, "too_fast_polls") == 0);  // it sleeps `interval` between polls
 
   auto projects = standin(platform, home, {"projects", "list"});
   REQUIRE_MESSAGE(projects.exit_code == 0, projects.err);
@@ -82,39 +82,39 @@ TEST_CASE("platform stand-in: auth login by CLI connect writes a full auth.json 
 TEST_CASE("platform stand-in: under 5 minutes left it refreshes by itself with a refresh token, and exits 3 without one") {
   PlatformFixture platform({"--quiet"});
   Home home;
-  const json credential = platform.mint_cli_credential();
+  const json credential = mint_cli_credential(platform);
   home.write_login(login_from(credential, std::chrono::seconds(60), true));
   auto refreshed = standin(platform, home, {"projects", "list"});
   REQUIRE_MESSAGE(refreshed.exit_code == 0, refreshed.err);
   CHECK(contains(refreshed.err, "standin: refreshed"));
   CHECK(json::parse(read_file(home.auth())).at("refresh_token") != credential.at("refresh_token"));
-  CHECK(platform.counter("cli_connect_refreshes_succeeded") == 1);
+  CHECK(counter(platform, "cli_connect_refreshes_succeeded") == 1);
 
-  home.write_login(login_from(platform.mint_cli_credential(), std::chrono::seconds(60), false));
+  home.write_login(login_from(mint_cli_credential(platform), std::chrono::seconds(60), false));
   auto stuck = standin(platform, home, {"projects", "list"});
   CHECK(stuck.exit_code == 3);
   CHECK(contains(stuck.err, "refresh needed, no refresh token"));
 
   // What the agent's bridge file looks like: a fresh token, no refresh token. No refresh happens.
-  home.write_login(login_from(platform.mint_cli_credential(), std::chrono::seconds(3600), false));
+  home.write_login(login_from(mint_cli_credential(platform), std::chrono::seconds(3600), false));
   auto bridged = standin(platform, home, {"whoami"});
   CHECK_MESSAGE(bridged.exit_code == 0, bridged.err);
   CHECK_FALSE(contains(bridged.err, "standin: refreshed"));
-  CHECK(platform.counter("cli_connect_refreshes") == 1);
+  CHECK(counter(platform, "cli_connect_refreshes") == 1);
 }
 
 TEST_CASE("platform stand-in: two copies refreshing one login race, and the reuse revokes the whole login") {
   PlatformFixture platform({"--quiet"});
   Home first, second;
-  const json login = login_from(platform.mint_cli_credential(), std::chrono::seconds(60), true);
+  const json login = login_from(mint_cli_credential(platform), std::chrono::seconds(60), true);
   first.write_login(login);
   second.write_login(login);  // e.g. two processes that read the file before either rewrote it
   REQUIRE(standin(platform, first, {"whoami"}).exit_code == 0);
   auto loser = standin(platform, second, {"whoami"});
   CHECK(loser.exit_code == 3);
   CHECK(contains(loser.err, "already used"));
-  CHECK(platform.counter("refresh_token_reuse") == 1);
-  CHECK(platform.counter("cli_connect_refresh_token_reuse") == 1);
+  CHECK(counter(platform, "refresh_token_reuse") == 1);
+  CHECK(counter(platform, "cli_connect_refresh_token_reuse") == 1);
   auto winner = standin(platform, first, {"whoami"});  // its fresh token died with the login
   CHECK(winner.exit_code == 3);
 }
@@ -124,17 +124,17 @@ TEST_CASE("platform stand-in: a login waits for a hand approval, a denied one ex
   platform.config({{"cli_connect_auto_approve", false}});
   Home home;
   {
-    Process login({kPython, kPlatformCliStandin, "auth", "login"}, base_env(home.dir.path(), platform.platform_cli_env()),
+    Process login({kPython, kPlatformCliStandin, "auth", "login"}, base_env(home.dir.path(), platform_cli_env(platform)),
                   home.dir.path() + "/login.log");
-    const std::string user_code = platform.wait_for_cli_connect_login();
-    platform.approve_cli_connect(user_code, "hand@example.com");
+    const std::string user_code = wait_for_cli_connect_login(platform);
+    approve_cli_connect(platform, user_code, "hand@example.com");
     REQUIRE_MESSAGE(login.wait(std::chrono::seconds(20)) == 0, read_file(home.dir.path() + "/login.log"));
   }
   CHECK(json::parse(read_file(home.auth())).at("user_email") == "hand@example.com");
   {
     Process login({kPython, kPlatformCliStandin, "auth", "login", "--force"},
-                  base_env(home.dir.path(), platform.platform_cli_env()), home.dir.path() + "/deny.log");
-    platform.deny_cli_connect(platform.wait_for_cli_connect_login());
+                  base_env(home.dir.path(), platform_cli_env(platform)), home.dir.path() + "/deny.log");
+    deny_cli_connect(platform, wait_for_cli_connect_login(platform));
     CHECK(login.wait(std::chrono::seconds(20)) == 1);
     CHECK(contains(read_file(home.dir.path() + "/deny.log"), "login denied"));
   }
@@ -142,6 +142,6 @@ TEST_CASE("platform stand-in: a login waits for a hand approval, a denied one ex
   auto expired = standin(platform, home, {"projects", "list"});
   CHECK(expired.exit_code == 3);
   CHECK(contains(expired.err, "Token has expired"));
-  CHECK(platform.counter("expired_token_used") == 1);
-  CHECK(platform.cli_connect_logins().at("logins").size() == 2);
+  CHECK(counter(platform, "expired_token_used") == 1);
+  CHECK(cli_connect_logins(platform).at("logins").size() == 2);
 }
