@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
   // The home is checked (private, ours) and locked before anything else: one agent per FLUXLOOP_HOME,
   // whatever socket each would serve, so two agents never refresh the same login.
   const std::string home = agentd::config::home_dir();
-  if (auto private_home = agentd::config::check_home(home); !private_home) {
+  if (auto private_home = agentd::daemon::check_home(home); !private_home) {
     spdlog::error("{}", private_home.error().message);
     return kExitError;
   }

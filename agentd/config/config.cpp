@@ -1,13 +1,9 @@
 #include "agentd/config/config.hpp"
 
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <cerrno>
-#include <cstdio>
 #include <cstdlib>
-#include <cstring>
 
 #include <nlohmann/json.hpp>
 
@@ -30,41 +26,6 @@ std::string home_dir() {
     if (const passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) user_home = pw->pw_dir;
   }
   return user_home + "/.fluxloop";
-}
-
-proto::Status check_home(const std::string& home) {
-  if (home.empty() || home == "/.fluxloop") {
-    return proto::Error{proto::ErrorCode::invalid_argument, "no home directory: set FLUXLOOP_HOME or HOME"};
-  }
-  struct stat st{};
-  if (::stat(home.c_str(), &st) != 0) {
-    if (errno != ENOENT) {
-      return proto::Error{proto::ErrorCode::store_error, "cannot use FLUXLOOP_HOME " + home + ": " + std::strerror(errno)};
-    }
-    if (auto made = util::ensure_private_dir(home); !made) return made;
-    if (::stat(home.c_str(), &st) != 0) {
-      return proto::Error{proto::ErrorCode::store_error, "cannot use FLUXLOOP_HOME " + home + ": " + std::strerror(errno)};
-    }
-  }
-  // stat, not lstat: a home that is a link (dotfiles kept elsewhere) is judged by what it points to.
-  if (!S_ISDIR(st.st_mode)) {
-    return proto::Error{proto::ErrorCode::invalid_argument, "FLUXLOOP_HOME " + home + " is not a directory"};
-  }
-  if (st.st_uid != ::geteuid()) {
-    return proto::Error{proto::ErrorCode::permission_denied,
-                        "refusing FLUXLOOP_HOME " + home + ": it is owned by uid " + std::to_string(st.st_uid) +
-                            ", not by you (uid " + std::to_string(::geteuid()) +
-                            "); its owner decides which servers get your tokens. Use a directory of your own"};
-  }
-  if ((st.st_mode & 022) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return proto::Error{proto::ErrorCode::permission_denied,
-                        "refusing FLUXLOOP_HOME " + home + ": other users can write to it (mode " + mode +
-                            ") and could plant a config.json or replace your credentials; fix it with `chmod 700 " +
-                            home + "`"};
-  }
-  return proto::Ok{};
 }
 
 proto::Result<Config> load(const std::string& path) {

@@ -55,12 +55,7 @@ struct Config {
 // Agent-only: the statically linked client must not call NSS functions such as getpwuid.
 std::string home_dir();
 
-// The state directory is ours alone: created 0700 (with missing parents) when absent, else it must be
-// a directory owned by our effective uid that group and others cannot write (they could plant a
-// config.json naming their server, or replace the credentials). Fails with a message naming the fix.
-proto::Status check_home(const std::string& home);
-
-// Missing file: an empty Config. Refused (store_error) when not owned by us or writable by others. Unparseable: store_error naming the file (never overwritten).
+// Missing file: an empty Config. Unparseable: store_error naming the file (never overwritten).
 proto::Result<Config> load(const std::string& path);
 proto::Status save(const std::string& path, const Config& config);
 

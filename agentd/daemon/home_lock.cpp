@@ -6,10 +6,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
 
+#include "agentd/util/atomic_file.hpp"
 #include "proto/paths.hpp"
 
 namespace agentd::daemon {
@@ -34,6 +36,41 @@ std::string already_running(const std::string& home, int fd) {
 }
 
 }  // namespace
+
+proto::Status check_home(const std::string& home) {
+  if (home.empty() || home == "/.fluxloop") {
+    return proto::Error{proto::ErrorCode::invalid_argument, "no home directory: set FLUXLOOP_HOME or HOME"};
+  }
+  struct stat st{};
+  if (::stat(home.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      return proto::Error{proto::ErrorCode::store_error, "cannot use FLUXLOOP_HOME " + home + ": " + std::strerror(errno)};
+    }
+    if (auto made = util::ensure_private_dir(home); !made) return made;
+    if (::stat(home.c_str(), &st) != 0) {
+      return proto::Error{proto::ErrorCode::store_error, "cannot use FLUXLOOP_HOME " + home + ": " + std::strerror(errno)};
+    }
+  }
+  // stat, not lstat: a home that is a link (dotfiles kept elsewhere) is judged by what it points to.
+  if (!S_ISDIR(st.st_mode)) {
+    return proto::Error{proto::ErrorCode::invalid_argument, "FLUXLOOP_HOME " + home + " is not a directory"};
+  }
+  if (st.st_uid != ::geteuid()) {
+    return proto::Error{proto::ErrorCode::permission_denied,
+                        "refusing FLUXLOOP_HOME " + home + ": it is owned by uid " + std::to_string(st.st_uid) +
+                            ", not by you (uid " + std::to_string(::geteuid()) +
+                            "); its owner decides which servers get your tokens. Use a directory of your own"};
+  }
+  if ((st.st_mode & 022) != 0) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return proto::Error{proto::ErrorCode::permission_denied,
+                        "refusing FLUXLOOP_HOME " + home + ": other users can write to it (mode " + mode +
+                            ") and could plant a config.json or replace your credentials; fix it with `chmod 700 " +
+                            home + "`"};
+  }
+  return proto::Ok{};
+}
 
 proto::Result<HomeLock> HomeLock::take(const std::string& home, const std::string& socket) {
   const std::string path = home + "/" + std::string(proto::kHomeLockName);

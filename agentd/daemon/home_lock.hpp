@@ -10,6 +10,11 @@
 
 namespace agentd::daemon {
 
+// The state directory is ours alone: created 0700 (with missing parents) when absent, else it must be
+// a directory owned by our effective uid that group and others cannot write (they could plant a
+// config.json naming their server, or replace the credentials). Fails with a message naming the fix.
+proto::Status check_home(const std::string& home);
+
 class HomeLock {
  public:
   // Takes `home`/agent.lock (created 0600, never through a link; flock LOCK_EX|LOCK_NB, close-on-exec)
