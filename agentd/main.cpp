@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -24,6 +25,7 @@
 
 #include "agentd/app.hpp"
 #include "agentd/config/config.hpp"
+#include "agentd/daemon/home_lock.hpp"
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
 #include "agentd/lock/lifetime.hpp"
@@ -147,8 +149,8 @@ class ExitWatchdog {
   bool expired_ = false;
 };
 
-int serve(const Options& options, agentd::server::Listener& listener, agentd::daemon::StartupReport& report,
-          const sigset_t& startup_mask) {
+int serve(const Options& options, const std::string& home, agentd::server::Listener& listener,
+          agentd::daemon::StartupReport& report, const sigset_t& startup_mask) {
   // Created only now: after a --daemon fork, so no Asio state (epoll fd, threads) crosses fork().
   asio::io_context io(1);
   std::optional<agentd::server::Server> server;
@@ -156,7 +158,7 @@ int serve(const Options& options, agentd::server::Listener& listener, agentd::da
   const char* forced_store = std::getenv("FLUXLOOP_STORE");
   agentd::App app(io.get_executor(),
                   agentd::AppOptions{
-                      .home = agentd::config::home_dir(),
+                      .home = home,
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
                       .lifetime_seconds = options.lifetime_seconds,
@@ -258,7 +260,20 @@ int main(int argc, char** argv) {
   for (int signo : {SIGTERM, SIGINT, SIGHUP}) sigaddset(&stop_signals, signo);
   ::pthread_sigmask(SIG_BLOCK, &stop_signals, &startup_mask);
 
+  // The home is checked (private, ours) and locked before anything else: one agent per FLUXLOOP_HOME,
+  // whatever socket each would serve, so two agents never refresh the same login.
+  const std::string home = agentd::config::home_dir();
+  if (auto private_home = agentd::daemon::check_home(home); !private_home) {
+    spdlog::error("{}", private_home.error().message);
+    return kExitError;
+  }
   const std::string requested = options.socket.empty() ? proto::default_socket_path() : options.socket;
+  std::error_code ignored;
+  auto home_lock = agentd::daemon::HomeLock::take(home, std::filesystem::absolute(requested, ignored).lexically_normal().string());
+  if (!home_lock) {
+    spdlog::error("{}", home_lock.error().message);
+    return kExitError;
+  }
   // The listener comes first, even for --daemon: its errors reach the terminal, and the socket is live
   // before the parent prints where it is.
   auto listener = agentd::server::Listener::open(requested);
@@ -266,11 +281,12 @@ int main(int argc, char** argv) {
     spdlog::error("{}", listener.error().message);
     return kExitError;
   }
+  home_lock->record(listener->path());  // systemd's socket, or ours made absolute
 
   agentd::daemon::StartupReport report;
   if (options.mode == Mode::daemon) {
     std::string log_path;
-    auto log = agentd::daemon::open_daemon_log(agentd::config::home_dir(), log_path);
+    auto log = agentd::daemon::open_daemon_log(home, log_path);
     if (!log) {
       spdlog::error("{}", log.error().message);
       return kExitError;
@@ -282,6 +298,7 @@ int main(int argc, char** argv) {
       return kExitError;
     }
     listener->record_pid();  // the lock file names the process that will hold it
+    home_lock->record(listener->path());  // the child holds the inherited lock; it names itself
   }
-  return serve(options, *listener, report, startup_mask);
+  return serve(options, home, *listener, report, startup_mask);
 }

@@ -1,15 +1,20 @@
 #include "client/agent_connection.hpp"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <utility>
+
+#include "proto/paths.hpp"
 
 namespace client {
 namespace {
@@ -39,6 +44,44 @@ bool wait_for(int fd, short events, Clock::time_point deadline) {
 void pause(std::chrono::milliseconds how_long) {
   timespec ts{0, static_cast<long>(std::chrono::nanoseconds(how_long).count())};
   while (::nanosleep(&ts, &ts) != 0 && errno == EINTR) {}
+}
+
+constexpr mode_t kSocketDirMode = 0700;
+
+// Closes a descriptor however a check ends.
+struct ScopedFd {
+  int fd = -1;
+  ~ScopedFd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+std::string octal_mode(mode_t mode) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%04o", static_cast<unsigned>(mode & 07777));
+  return text;
+}
+
+Failure untrusted(const std::string& what) {
+  return Failure{kExitPermissionDenied, what, FailureKind::local};
+}
+
+// Whoever listens at our path gets our API keys, passphrases and redact input, and can hand back
+// tokens or a login URL of their choosing: only a process of our own uid is our agent.
+Outcome<proto::Ok> check_peer(int fd, const std::string& path) {
+  ucred peer{};
+  socklen_t length = sizeof peer;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || length != sizeof peer) {
+    return untrusted("refusing the agent socket " + path + ": cannot tell who serves it (SO_PEERCRED: " +
+                     std::strerror(errno) + "); nothing was sent");
+  }
+  if (peer.uid != ::getuid()) {
+    return untrusted("refusing the agent socket " + path + ": the process serving it (pid " + std::to_string(peer.pid) +
+                     ") runs as uid " + std::to_string(peer.uid) + ", not as you (uid " + std::to_string(::getuid()) +
+                     "); nothing was sent. Someone else may be impersonating your agent: point FLUXLOOP_AGENT_SOCK "
+                     "at your own agent's socket, and check who created " + path);
+  }
+  return proto::Ok{};
 }
 
 Failure unreachable(const std::string& path, const std::string& what) {
@@ -86,7 +129,10 @@ Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
     AgentConnection connection(fd, path);
     // A Unix-socket connect never waits for the peer: it succeeds, or fails at once (EAGAIN when
     // the agent's backlog is full), so no timeout is needed here.
-    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) return connection;
+    if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
+      if (auto trusted = check_peer(fd, path); !trusted) return std::move(trusted).failure();
+      return connection;
+    }
     const int err = errno;
     if ((err == EAGAIN || err == EINTR) && Clock::now() < busy_deadline) {
       pause(kBusyRetryPause);
@@ -136,6 +182,52 @@ Outcome<std::string> AgentConnection::exchange(const std::string& frame, int tim
   std::string body(*length, '\0');
   if (auto s = read_exact(body.data(), body.size()); !s) return std::move(s).failure();
   return body;
+}
+
+Outcome<proto::Ok> ensure_private_socket_dir(const std::string& dir) {
+  struct stat st{};
+  if (::lstat(dir.c_str(), &st) != 0) {
+    if (errno != ENOENT) return untrusted("cannot check the agent socket directory " + dir + ": " + std::strerror(errno));
+    // Created by us, 0700 whatever the umask says; losing the race to someone else is caught below.
+    const mode_t old = ::umask(077);
+    const int made = ::mkdir(dir.c_str(), kSocketDirMode);
+    const int error = errno;
+    ::umask(old);
+    if (made != 0 && error != EEXIST && error != ENOENT) {
+      return untrusted("cannot create the agent socket directory " + dir + ": " + std::strerror(error));
+    }
+    // ENOENT: a missing parent ($XDG_RUNTIME_DIR itself); the agent creates the chain when it starts.
+    if (made != 0 && error == ENOENT) return proto::Ok{};
+    if (::lstat(dir.c_str(), &st) != 0) return untrusted("cannot check the agent socket directory " + dir + ": " + std::strerror(errno));
+  }
+  const std::string next = "; remove it (it is not yours to trust) or set FLUXLOOP_AGENT_SOCK to a socket in a private directory";
+  if (S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
+    return untrusted("refusing the agent socket directory " + dir + ": it is not a real directory" + next);
+  }
+  if (st.st_uid != ::getuid()) {
+    return untrusted("refusing the agent socket directory " + dir + ": it is owned by uid " + std::to_string(st.st_uid) +
+                     ", not by you (uid " + std::to_string(::getuid()) + "); another user may be waiting there for your requests" + next);
+  }
+  if ((st.st_mode & 077) != 0) {
+    return untrusted("refusing the agent socket directory " + dir + ": it is group/world accessible (mode " +
+                     octal_mode(st.st_mode) + "); fix it with `chmod 700 " + dir + "`");
+  }
+  return proto::Ok{};
+}
+
+std::string recorded_agent_socket(const std::string& home) {
+  if (home.empty()) return {};
+  const std::string path = home + "/" + std::string(proto::kHomeLockName);
+  // O_NONBLOCK|O_NOFOLLOW: a FIFO or a link planted there must neither hang nor redirect us.
+  ScopedFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY)};
+  if (file.fd < 0) return {};
+  struct stat st{};
+  if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::getuid()) return {};
+  char text[proto::kMaxHomeLockBytes];
+  const ssize_t n = ::pread(file.fd, text, sizeof text, 0);
+  if (n <= 0) return {};
+  auto record = proto::parse_agent_record(std::string_view(text, static_cast<std::size_t>(n)));
+  return record ? record->socket : std::string();
 }
 
 }  // namespace client

@@ -18,8 +18,9 @@ class AgentConnection {
   AgentConnection& operator=(AgentConnection&&) noexcept;
   ~AgentConnection();
 
-  // Connects to the socket at `path`. Failure kind no_listener when nobody listens there (the agent is
-  // not running: ENOENT, ECONNREFUSED), else unreachable; both exit 4.
+  // Connects to the socket at `path` and checks, before sending a byte, that the process serving it
+  // runs as our uid (SO_PEERCRED): else exit 5, kind local. Failure kind no_listener when nobody
+  // listens there (the agent is not running: ENOENT, ECONNREFUSED), else unreachable; both exit 4.
   static Outcome<AgentConnection> open(const std::string& path);
 
   // Sends `request` and waits up to `timeout_ms` for its reply. Transport problems (timeout, agent
@@ -47,5 +48,14 @@ class AgentConnection {
   std::string path_;
   std::uint64_t next_id_ = 0;
 };
+
+// The directory of the default socket path: created 0700 when missing, else it must be a real directory
+// owned by us with no group/other permission (another user may have created it first to catch our
+// requests). Failure: exit 5 naming the directory.
+Outcome<proto::Ok> ensure_private_socket_dir(const std::string& dir);
+
+// The socket the agent recorded in `home`/agent.lock (proto::AgentRecord), or "" when there is none
+// or the file is not a regular file of ours.
+std::string recorded_agent_socket(const std::string& home);
 
 }  // namespace client

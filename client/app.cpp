@@ -1,8 +1,11 @@
 #include "client/app.hpp"
 
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
 
 #include "client/autostart.hpp"
+#include "client/precedence.hpp"
 #include "proto/paths.hpp"
 
 namespace client {
@@ -13,11 +16,35 @@ std::string env(const char* name) {
   return value ? std::string(value) : std::string();
 }
 
+constexpr std::string_view kApiKeyOption = "--api-key";
+
+void overwrite(char* text) noexcept { std::memset(text, 'x', std::strlen(text)); }
+
 }  // namespace
+
+void scrub_secret_arguments(int argc, char** argv) noexcept {
+  for (int i = 1; i < argc; ++i) {
+    if (argv[i] == nullptr) continue;
+    const std::string_view arg = argv[i];
+    if (arg == "--") break;
+    if (arg == kApiKeyOption && i + 1 < argc && argv[i + 1] != nullptr) {
+      overwrite(argv[++i]);
+    } else if (arg.size() > kApiKeyOption.size() && arg.starts_with(kApiKeyOption) && arg[kApiKeyOption.size()] == '=') {
+      overwrite(argv[i] + kApiKeyOption.size() + 1);
+    } else if (api_key_format_ok(arg)) {
+      overwrite(argv[i]);  // `apikeys info/revoke KEY` given the key itself
+    }
+  }
+}
 
 Environment Environment::from_process() {
   Environment e;
   e.socket_path = proto::default_socket_path();
+  e.socket_is_default = !proto::socket_path_from_environment();
+  e.home = env("FLUXLOOP_HOME");
+  if (e.home.empty()) {
+    if (const std::string user_home = env("HOME"); !user_home.empty()) e.home = user_home + "/.fluxloop";
+  }
   e.profile = env("FLUXLOOP_PROFILE");
   e.token = env("FLUXLOOP_TOKEN");
   e.api_key = env("FLUXLOOP_API_KEY");
@@ -29,13 +56,32 @@ Environment Environment::from_process() {
 Outcome<AgentConnection*> App::connect(Autostart autostart) {
   if (connection_) return &*connection_;
   const std::string& path = env_.socket_path;
+  auto use = [this](AgentConnection connection) {
+    connected_path_ = connection.path();
+    return &connection_.emplace(std::move(connection));
+  };
+  if (env_.socket_is_default) {
+    // Nobody vouches for a default path: a directory someone else made first would get our requests.
+    const std::string dir = std::filesystem::path(path).parent_path().string();
+    if (auto private_dir = ensure_private_socket_dir(dir); !private_dir) return std::move(private_dir).failure();
+  }
   auto first = AgentConnection::open(path);
-  if (first) return &connection_.emplace(std::move(first).value());
+  if (first) return use(std::move(first).value());
 
   Failure failure = std::move(first).failure();
+  if (failure.kind == FailureKind::local) return failure;  // refused: a server of another uid
   if (failure.kind != FailureKind::no_listener) {
     failure.message += ": check that FLUXLOOP_AGENT_SOCK names the socket of your own agent";
     return failure;
+  }
+  if (env_.socket_is_default) {
+    // One agent per FLUXLOOP_HOME: the one already running (a desktop agent, seen from an ssh session
+    // whose default path differs) serves us, rather than a second agent that would fight it for the login.
+    if (const std::string recorded = recorded_agent_socket(env_.home); !recorded.empty() && recorded != path) {
+      auto found = AgentConnection::open(recorded);
+      if (found) return use(std::move(found).value());
+      if (found.failure().kind == FailureKind::local) return std::move(found).failure();
+    }
   }
   if (autostart == Autostart::never) return failure;  // the caller words this case itself
   if (env_.no_autostart) {
@@ -47,8 +93,9 @@ Outcome<AgentConnection*> App::connect(Autostart autostart) {
   // Retry even when the start failed: a second client racing us may have started the agent, and
   // then our own agentd exits non-zero ("agent already running") while the socket does answer.
   auto second = AgentConnection::open(path);
-  if (second) return &connection_.emplace(std::move(second).value());
+  if (second) return use(std::move(second).value());
   Failure again = std::move(second).failure();
+  if (again.kind == FailureKind::local) return again;
   if (!started) {
     again.message += "; " + started.failure().message;
   } else {

@@ -375,6 +375,7 @@ int run_cli(int argc, char** argv) {
 
   try {
     root.parse(argc, argv);
+    scrub_secret_arguments(argc, argv);  // at once: a waiting client must not show its key in ps
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
       root.exit(e);  // --help / --version: requested output, on stdout

@@ -38,12 +38,13 @@ int agent_stop(App& app) {
     }
     return report(reply.failure());
   }
+  const std::string stopped = app.socket_path();  // perhaps the home's agent, not the default path
   app.disconnect();
   // Wait until it is gone, so `fluxloop agent stop && fluxloop-agentd --daemon` does not race the
   // old agent for the socket.
   const auto deadline = std::chrono::steady_clock::now() + kStopWait;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto probe = AgentConnection::open(app.env().socket_path);
+    auto probe = AgentConnection::open(stopped);
     if (!probe) {
       note("agent stopped");
       return kExitOk;
@@ -51,7 +52,7 @@ int agent_stop(App& app) {
     timespec ts{0, static_cast<long>(std::chrono::nanoseconds(kStopPoll).count())};
     ::nanosleep(&ts, nullptr);
   }
-  return report(Failure{kExitError, "the agent at " + app.env().socket_path + " accepted the stop request but still answers after " +
+  return report(Failure{kExitError, "the agent at " + stopped + " accepted the stop request but still answers after " +
                                         std::to_string(kStopWait.count()) + " s; check `fluxloop agent status`, or end it with SIGTERM"});
 }
 

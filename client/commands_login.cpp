@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -125,6 +126,21 @@ void show_browser_login(const proto::LoginStartReply& s, const AuthLoginOptions&
 
 }  // namespace
 
+bool openable_login_url(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (url.size() <= kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(url[i])) != kScheme[i]) return false;
+  }
+  const char host = url[kScheme.size()];
+  if (host == '/' || host == '?' || host == '#' || host == '@') return false;
+  for (char c : url) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte <= 0x20 || byte == 0x7f) return false;
+  }
+  return true;
+}
+
 bool looks_remote(const EnvMap& env) {
   const bool ssh = set(env, "SSH_CONNECTION") || set(env, "SSH_TTY");
   const bool display = set(env, "DISPLAY") || set(env, "WAYLAND_DISPLAY");
@@ -219,6 +235,13 @@ int auth_login(App& app, const AuthLoginOptions& options) {
   if (s.method == "device") {
     show_device_login(s);
   } else if (s.method == "browser") {
+    // Whatever the agent relays, only an https page is opened or offered: never a local file, a
+    // script URL or a plain-http page someone could tamper with.
+    if (!openable_login_url(s.url)) {
+      return report(Failure{kExitError, "refusing the login URL the agent handed over for profile " + s.profile +
+                                            ": it is not an https:// URL (" + s.url.substr(0, 64) +
+                                            "); check the profile's issuer with `fluxloop profile list`"});
+    }
     show_browser_login(s, options, session);
   } else {
     return report(Failure{kExitError, "the agent started a login of an unknown kind '" + s.method +

@@ -44,6 +44,11 @@ struct LoginPlan {
 };
 LoginPlan login_plan(const AuthLoginOptions& options, const Environment& env, bool remote);
 
+// True for a URL the client may hand to a browser: https://HOST..., no whitespace or control
+// characters. A login URL from the agent that is anything else (http:, file:, javascript:, an option
+// such as "--foo") is refused, never opened.
+bool openable_login_url(std::string_view url);
+
 // The command that opens `url`: $BROWSER split on spaces and tabs (like gh), the URL appended as one
 // more argument, never through a shell; `xdg-open URL` when BROWSER is empty or blank.
 std::vector<std::string> browser_command(std::string_view browser_env, const std::string& url);

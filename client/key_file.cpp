@@ -73,10 +73,25 @@ std::string config_path_from_environment() {
 
 Outcome<std::optional<std::string>> api_key_file_setting(const std::string& config_path) {
   if (config_path.empty()) return std::optional<std::string>();
-  Fd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC)};
+  Fd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (file.fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
+  }
+  // The setting names a file whose key we send: only a config.json of ours that nobody else can write
+  // may name it (the agent applies the same rule to the whole file).
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
+  if (st.st_uid != ::geteuid()) {
+    return Failure{kExitError,
+                   "refusing " + config_path + ": it is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
+                       std::to_string(::geteuid()) + "); check it, then `chown` it to yourself",
+                   FailureKind::local};
+  }
+  if ((st.st_mode & 022) != 0) {
+    return Failure{kExitError,
+                   "refusing " + config_path + ": it is writable by other users; check it, then `chmod 600 " + config_path + "`",
+                   FailureKind::local};
   }
   int error = 0;
   auto text = read_all(file.fd, kMaxConfigBytes, error);

@@ -17,8 +17,8 @@ inline constexpr std::size_t kMaxKeyFileBytes = 4096;
 std::string config_path_from_environment();
 
 // The `api_key_file` setting of the config file at `config_path`: nullopt when the file or the setting
-// is absent or empty. An unreadable config, or a malformed one that mentions the setting, is a
-// failure (exit 1) naming the file.
+// is absent or empty. An unreadable config, one not owned by us or writable by group/others, or a
+// malformed one that mentions the setting, is a failure (exit 1) naming the file.
 Outcome<std::optional<std::string>> api_key_file_setting(const std::string& config_path);
 
 // The API key in `path`: the first line, surrounding whitespace removed. Refused (exit 1, the message

@@ -7,6 +7,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/text.hpp"
+
 namespace client {
 namespace {
 
@@ -29,7 +31,9 @@ void print_json(const nlohmann::json& document) {
 void note(std::string_view message) {
   std::string line;
   line.reserve(kPrefix.size() + message.size() + 1);
-  line.append(kPrefix).append(message);
+  // Messages quote what the agent relayed from servers (error descriptions, device codes): whatever
+  // their origin, no escape sequence or other control character reaches the terminal.
+  line.append(kPrefix).append(proto::printable(message, proto::LineBreaks::keep));
   if (line.back() != '\n') line += '\n';
   write_all(stderr, line);  // one write: lines of concurrent clients do not interleave
 }

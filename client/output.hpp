@@ -21,7 +21,7 @@ void print_message_json(const Message& message) {
   write(document, message);  // proto::write, found by argument-dependent lookup
   print_json(document);
 }
-// Writes "fluxloop: <message>\n" to stderr.
+// Writes "fluxloop: <message>\n" to stderr, control characters removed (proto::printable, lines kept).
 void note(std::string_view message);
 // Reports `failure` on stderr and returns its exit code.
 int report(const Failure& failure);

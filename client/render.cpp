@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "client/duration.hpp"
+#include "proto/text.hpp"
 
 namespace client {
 namespace {
@@ -19,7 +20,12 @@ std::size_t columns(const std::string& text) {
 
 }  // namespace
 
-std::string render_table(const std::vector<Row>& rows, std::string_view indent) {
+std::string render_table(const std::vector<Row>& given, std::string_view indent) {
+  // Cells hold what servers named things (key names, e-mails): no control character reaches the terminal.
+  std::vector<Row> rows = given;
+  for (auto& row : rows) {
+    for (auto& cell : row) cell = proto::printable(cell);
+  }
   std::vector<std::size_t> width;
   for (const auto& row : rows) {
     if (width.size() < row.size()) width.resize(row.size(), 0);

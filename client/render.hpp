@@ -11,7 +11,7 @@
 namespace client {
 
 // Left-aligned columns two spaces apart, widths in code points (masked secrets carry "…"), each
-// line prefixed with `indent`; trailing spaces trimmed.
+// line prefixed with `indent`; trailing spaces trimmed; control characters removed from cells.
 std::string render_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent = {});
 // "a, b, c".
 std::string joined(const std::vector<std::string>& items);

@@ -29,7 +29,9 @@ std::string home_dir() {
 }
 
 proto::Result<Config> load(const std::string& path) {
-  auto text = util::read_file(path, kMaxConfigBytes, util::Privacy::any);
+  // Profiles name the servers that receive refresh tokens: only a file of ours that nobody else can
+  // write decides them.
+  auto text = util::read_file(path, kMaxConfigBytes, util::Privacy::ours);
   if (!text) return std::move(text).error();
   Config config;
   if (!*text) return config;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "proto/mask.hpp"
+#include "proto/text.hpp"
 
 namespace agentd::oauth {
 namespace {
@@ -53,7 +54,9 @@ std::string retry_note(const std::optional<std::chrono::seconds>& retry_after) {
 
 std::string sanitize_server_text(std::string_view text, Secrets secrets,
                                  std::size_t max_length) {
-  std::string out(text);
+  // Escape sequences go whole (a bare '?' for ESC would still leave "[31m" behind); the loop below
+  // then replaces every remaining byte outside printable ASCII.
+  std::string out = proto::printable(text, proto::LineBreaks::keep);
   // A server may echo what it was sent; a refresh token must not reach a terminal that way.
   for (const auto secret : secrets) {
     if (secret.empty()) continue;

@@ -10,6 +10,7 @@
 
 #include "agentd/http/url.hpp"
 #include "agentd/oauth/encoding.hpp"
+#include "proto/text.hpp"
 
 namespace agentd::oauth {
 namespace {
@@ -138,6 +139,13 @@ Result<DeviceAuthorization> parse_device_authorization(const http::Response& res
   out.verification_uri_complete = string_field(*object, "verification_uri_complete");
   if (out.device_code.empty()) return malformed(what, "no device_code");
   if (out.user_code.empty()) return malformed(what, "no user_code");
+  // The client prints these three to a terminal: no escape sequence or control character survives.
+  out.user_code = proto::printable(out.user_code);
+  for (const std::string* uri : {&out.verification_uri, &out.verification_uri_complete}) {
+    if (proto::printable(*uri) != *uri || uri->find(' ') != std::string::npos) {
+      return malformed(what, "a verification URI holds control characters or spaces");
+    }
+  }
   // The user types these into a browser: an http:// page would be open to tampering.
   if (!is_https(out.verification_uri)) return malformed(what, "verification_uri missing or not https");
   if (!out.verification_uri_complete.empty() && !is_https(out.verification_uri_complete)) {

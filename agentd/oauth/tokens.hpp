@@ -53,7 +53,8 @@ struct DeviceAuthorization {
   std::chrono::seconds interval = kDefaultDeviceInterval;
 };
 
-// Parses the device authorization endpoint's answer; verification URIs must be https.
+// Parses the device authorization endpoint's answer; verification URIs must be https and free of control
+// characters; control characters are removed from user_code (it reaches a terminal).
 Result<DeviceAuthorization> parse_device_authorization(const http::Response& response, std::string_view what);
 
 enum class DevicePollState { pending, slow_down, expired_token, access_denied, success };

@@ -74,6 +74,15 @@ proto::Result<std::optional<std::string>> read_file(const std::string& path, std
     return proto::Error{proto::ErrorCode::store_error,
                         path + " is accessible by other users; fix it with `chmod 600 " + path + "`"};
   }
+  if (privacy == Privacy::ours && st.st_uid != ::geteuid()) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        path + " is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
+                            std::to_string(::geteuid()) + "); refusing what another user may have written: check it, then `chown` it to yourself"};
+  }
+  if (privacy == Privacy::ours && (st.st_mode & 022) != 0) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        path + " is writable by other users; refusing what they may have written: check it, then `chmod 600 " + path + "`"};
+  }
   if (static_cast<std::size_t>(st.st_size) > max_bytes) {
     return proto::Error{proto::ErrorCode::store_error,
                         path + " is larger than " + std::to_string(max_bytes) + " bytes"};

@@ -16,8 +16,9 @@ namespace agentd::util {
 proto::Status write_file_atomic(const std::string& path, std::string_view content);
 
 // Reads a whole regular file of at most `max_bytes`. nullopt when it does not exist.
-// Refuses (store_error) files readable or writable by group/others when `check_private` is set.
-enum class Privacy { any, owner_only };
+// owner_only refuses (store_error) files readable or writable by group/others; ours refuses files
+// not owned by our effective uid or writable by group/others (someone else could have written them).
+enum class Privacy { any, owner_only, ours };
 proto::Result<std::optional<std::string>> read_file(const std::string& path, std::size_t max_bytes,
                                                     Privacy privacy);
 

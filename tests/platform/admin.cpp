@@ -294,6 +294,12 @@ HttpResponse Platform::admin_faults(const HttpRequest& req) {
       if ((ok = int_field(in, "retry_after", 0, 86400, n, error))) f.retry_after = static_cast<int>(n);
     } else if (name == "delay_ms") {
       if ((ok = int_field(in, "delay_ms", 0, kMaxDelayMs, n, error))) f.delay_ms = static_cast<int>(n);
+    } else if (name == "status") {
+      if ((ok = int_field(in, "status", 200, 599, n, error))) f.status = static_cast<int>(n);
+    } else if (name == "body") {
+      ok = value.is_string() && value.get<std::string>().size() < 4096;
+      if (ok) f.body = value.get<std::string>();
+      else error = "body must be a string";
     } else if (name == "path_prefix") {
       ok = value.is_string() && value.get<std::string>().size() < 256;
       if (ok) f.path_prefix = value.get<std::string>();
@@ -304,10 +310,10 @@ HttpResponse Platform::admin_faults(const HttpRequest& req) {
     }
     if (!ok) return error_response(400, "invalid_request", error.empty() ? "bad field " + name.substr(0, 64) : error);
   }
-  static const std::vector<std::string> kinds = {"500", "503", "429", "delay", "reset", "malformed", "invalid_grant"};
+  static const std::vector<std::string> kinds = {"500", "503", "429", "delay", "reset", "malformed", "invalid_grant", "response"};
   if (std::find(kinds.begin(), kinds.end(), f.kind) == kinds.end())
     return error_response(400, "invalid_request",
-                          "kind must be one of 500, 503, 429, delay, reset, malformed, invalid_grant");
+                          "kind must be one of 500, 503, 429, delay, reset, malformed, invalid_grant, response");
   if (f.kind == "delay" && !in.contains("delay_ms")) f.delay_ms = kDefaultDelayMs;
   if (f.kind == "invalid_grant" && !in.contains("path_prefix")) f.path_prefix = "/oauth/token";
   faults_.push_back(f);
@@ -353,6 +359,8 @@ std::optional<Outcome> Platform::take_fault(const HttpRequest& req) {
     out.delay = std::chrono::milliseconds(f.delay_ms);
   } else if (f.kind == "malformed") {
     out.response = HttpResponse{200, "application/json", {{"Cache-Control", "no-store"}}, "{\"access_token\": <<not json"};
+  } else if (f.kind == "response") {
+    out.response = HttpResponse{f.status, "application/json", {{"Cache-Control", "no-store"}}, f.body};
   } else if (f.kind == "invalid_grant") {
     out.response = error_response(400, "invalid_grant", "injected fault: invalid_grant");
   } else if (f.kind == "429") {

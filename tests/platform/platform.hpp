@@ -107,6 +107,8 @@ class Platform {
     std::string kind, path_prefix;
     int retry_after = -1;  // seconds; -1: no Retry-After header
     int delay_ms = 0;
+    int status = 200;  // kind "response": this status and JSON body, as given
+    std::string body;
   };
   // Who made an API request.
   struct Caller {

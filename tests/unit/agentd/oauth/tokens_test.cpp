@@ -122,7 +122,7 @@ TEST_CASE("OAuth errors: descriptions are sanitised, capped, and echoed secrets 
                            R"( \u001b[31m\u00e9)" + std::string(400, 'z') + R"("})";
   const auto error = map_error_response(respond(400, body), "token refresh", secrets);
   CHECK_FALSE(contains(error.message, secret));
-  CHECK(contains(error.message, "bad token flx_…cdef ?[31m??zzz"));
+  CHECK(contains(error.message, "bad token flx_…cdef ??zzz"));  // ESC[31m removed whole, é as ??
   CHECK(contains(error.message, "..."));
   CHECK(error.message.size() < 300);
   for (unsigned char c : error.message.substr(0, error.message.find("flx_…")))
