@@ -248,6 +248,8 @@ int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   agentd::daemon::setup_logging();
   if (!hardened) spdlog::warn("{}", hardened.error().message);
+  // Room for many idle connections (one fd each); the server sizes its cap to what this gives.
+  agentd::daemon::raise_fd_limit();
   ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-reply is an error value, not a death
   if (options.mode == Mode::daemon) ::signal(SIGHUP, SIG_IGN);
   // Stop signals wait (blocked, pending) until the signal_set handles them: the socket is live long
@@ -282,6 +284,7 @@ int main(int argc, char** argv) {
       return kExitError;
     }
     listener->record_pid();  // the lock file names the process that will hold it
+    agentd::daemon::rotate_log_file(log_path);  // stderr is agent.log now: keep it bounded while running
   }
   return serve(options, *listener, report, startup_mask);
 }
