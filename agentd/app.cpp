@@ -82,8 +82,7 @@ void App::peer_rejected(const server::Peer& peer) noexcept { state_->monitor->re
 asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
   auto decoded = proto::decode_request(body);
   if (auto* rejected = std::get_if<proto::RejectedRequest>(&decoded)) {
-    spdlog::warn("rejected request from pid {}: {}", peer.pid, rejected->error.message);
-    state_->monitor->record(peer, "invalid_request", {}, &rejected->error);
+    state_->monitor->invalid_request(peer, rejected->error);  // audited and logged, flood-proof
     co_return proto::encode_error(rejected->id, rejected->error);
   }
   auto& frame = std::get<proto::RequestFrame>(decoded);
@@ -95,7 +94,7 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
     const auto resolve = [this](const std::string& profile) { return state_->resolve(profile); };
     state_->monitor->record(peer, Request::kOp, audit::subject_of(request, resolve), result ? nullptr : &result.error());
     if (!result) {
-      spdlog::info("op={} pid={} error={}", Request::kOp, peer.pid, proto::to_string(result.error().code));
+      state_->monitor->log_failure(peer, Request::kOp, result.error());
       co_return proto::encode_error(frame.id, result.error());
     }
     spdlog::debug("op={} pid={} ok", Request::kOp, peer.pid);

@@ -250,6 +250,8 @@ int main(int argc, char** argv) {
   const Options options = parse(argc, argv);
   agentd::daemon::setup_logging();
   if (!hardened) spdlog::warn("{}", hardened.error().message);
+  // Room for many idle connections (one fd each); the server sizes its cap to what this gives.
+  agentd::daemon::raise_fd_limit();
   ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-reply is an error value, not a death
   if (options.mode == Mode::daemon) ::signal(SIGHUP, SIG_IGN);
   // Stop signals wait (blocked, pending) until the signal_set handles them: the socket is live long
@@ -299,6 +301,7 @@ int main(int argc, char** argv) {
     }
     listener->record_pid();  // the lock file names the process that will hold it
     home_lock->record(listener->path());  // the child holds the inherited lock; it names itself
+    agentd::daemon::rotate_log_file(log_path);  // stderr is agent.log now: keep it bounded while running
   }
   return serve(options, home, *listener, report, startup_mask);
 }

@@ -153,6 +153,9 @@ Outcome<std::string> AgentConnection::exchange(const std::string& frame, int tim
     ssize_t n = ::send(fd_, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
     if (n < 0) {
       if (errno == EINTR || errno == EAGAIN) continue;
+      // An agent that refuses the connection (another uid, busy) sends one error frame and closes,
+      // possibly before our request went out: that frame, still readable below, says why.
+      if (errno == EPIPE || errno == ECONNRESET) break;
       return unreachable(path_, std::string("sending failed (") + std::strerror(errno) + ")");
     }
     sent += static_cast<std::size_t>(n);

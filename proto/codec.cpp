@@ -3,6 +3,8 @@
 namespace proto {
 namespace {
 
+constexpr std::size_t kMaxEchoedName = 64;  // bytes of an unknown op's name quoted back in the error
+
 template <typename T>
 bool try_decode(std::string_view op, const nlohmann::json& message, std::uint64_t id,
                 std::variant<RequestFrame, RejectedRequest>& out) {
@@ -61,8 +63,13 @@ std::variant<RequestFrame, RejectedRequest> decode_request(std::string_view body
 
   std::variant<RequestFrame, RejectedRequest> out = RejectedRequest{id, {ErrorCode::unknown_op, ""}};
   if (!decode_op(name, message, id, out, static_cast<Request*>(nullptr))) {
-    // The name is echoed through dump() so control characters cannot reach a terminal raw.
-    return RejectedRequest{id, {ErrorCode::unknown_op, "unknown op " + op->dump(-1, ' ', true, nlohmann::json::error_handler_t::replace)}};
+    // The name is echoed through dump() so control characters cannot reach a terminal raw, and cut:
+    // an echo must not let a client write kilobytes into the agent's log per request.
+    const bool cut = name.size() > kMaxEchoedName;
+    const nlohmann::json shown = cut ? name.substr(0, kMaxEchoedName) : name;
+    return RejectedRequest{id, {ErrorCode::unknown_op, "unknown op " +
+                                    shown.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace) +
+                                    (cut ? " (cut at " + std::to_string(kMaxEchoedName) + " bytes)" : "")}};
   }
   return out;
 }
@@ -85,12 +92,18 @@ Result<nlohmann::json> open_reply(std::string_view body, std::uint64_t expected_
   if (!parsed) return Error{ErrorCode::bad_request, "bad reply from agent: " + parsed.error().message};
   auto& message = *parsed;
   auto id = message.find("id");
-  if (id == message.end() || !id->is_number_unsigned() || id->get<std::uint64_t>() != expected_id) {
+  if (id == message.end() || !id->is_number_unsigned()) {
     return Error{ErrorCode::bad_request, "bad reply from agent: wrong or missing request id"};
   }
   auto ok = message.find("ok");
   if (ok == message.end() || !ok->is_boolean()) {
     return Error{ErrorCode::bad_request, "bad reply from agent: field 'ok' missing"};
+  }
+  // Id 0 is the agent's word about the connection itself (busy, permission_denied, a frame it could
+  // not decode): an error that answers whatever request is outstanding. Anything else must match.
+  const bool connection_error = id->get<std::uint64_t>() == 0 && !ok->get<bool>();
+  if (id->get<std::uint64_t>() != expected_id && !connection_error) {
+    return Error{ErrorCode::bad_request, "bad reply from agent: wrong or missing request id"};
   }
   if (ok->get<bool>()) return std::move(message);
 

@@ -115,6 +115,10 @@ void format_record(std::string& out, const Record& record) {
   append_string(out, record.profile);
   out += ",\"outcome\":";
   append_string(out, record.outcome);
+  if (record.count > 0) {
+    out += ",\"count\":";
+    out += std::to_string(record.count);
+  }
   out += "}\n";
 }
 

@@ -30,6 +30,7 @@ struct Record {
   std::string_view op;
   std::string_view profile;  // profile name or masked key; may be empty
   std::string_view outcome;  // "ok" or an error code
+  std::uint64_t count = 0;   // > 0: a summary line standing for this many requests not written one by one
 };
 
 // "2024-11-02T10:00:00.123Z": RFC 3339, UTC, milliseconds.

@@ -1,8 +1,10 @@
 #include "agentd/audit/monitor.hpp"
 
 #include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
 
 #include "agentd/audit/anomalies.hpp"
+#include "agentd/util/log_throttle.hpp"
 
 namespace agentd::audit {
 namespace {
@@ -23,11 +25,64 @@ bool touches_credential(const proto::Error* error) {
   }
 }
 
+// Malformed frames: audit lines per peer and code, per window; the rest become one summary line.
+constexpr int kInvalidAuditBurst = 3;
+constexpr std::chrono::seconds kInvalidAuditWindow{10};
+// Per-request warnings in the agent's log, per peer and kind, per window.
+constexpr int kWarningBurst = 5;
+constexpr std::chrono::seconds kWarningWindow{60};
+// While summaries are pending, ended windows are looked for this often.
+constexpr std::chrono::seconds kSweepInterval{1};
+constexpr std::size_t kMaxLoggedMessage = 200;  // bytes of an error message in a log line
+
+struct InvalidNote {
+  server::Peer peer;
+  std::string outcome;
+};
+struct WarningNote {
+  std::string what;  // "rejected requests from pid 42 (bad_request)"
+};
+
 }  // namespace
 
 struct Monitor::Impl : std::enable_shared_from_this<Monitor::Impl> {
   Impl(asio::any_io_executor executor, std::string path, LogLimits limits)
-      : timer(std::move(executor)), log(std::move(path), limits) {}
+      : timer(executor), sweeper(std::move(executor)), log(std::move(path), limits) {}
+
+  // Writes the summaries of windows that ended (all of them at shutdown), then re-arms while more wait.
+  void sweep(std::chrono::steady_clock::time_point now) {
+    for (auto& summary : invalid.expire(now)) {
+      const auto& peer = summary.note.peer;
+      log.append(Record{std::chrono::system_clock::now(), peer.pid, peer.uid, peer.exe, "invalid_request", "",
+                        summary.note.outcome, summary.suppressed});
+    }
+    for (auto& summary : warnings.expire(now)) {
+      spdlog::warn("suppressed {} similar warnings: {}", summary.suppressed, summary.note.what);
+    }
+    if (const auto lost = invalid.take_overflow() + warnings.take_overflow(); lost > 0) {
+      spdlog::warn("suppressed {} warnings from too many different peers", lost);
+    }
+    if (log.buffered() > 0) arm();
+    arm_sweep();
+  }
+  void arm_sweep() {
+    if (sweep_armed || stopped || (!invalid.pending() && !warnings.pending())) return;
+    sweep_armed = true;
+    sweeper.expires_after(kSweepInterval);
+    sweeper.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+      auto self = weak.lock();
+      if (!self) return;
+      self->sweep_armed = false;
+      if (!ec) self->sweep(std::chrono::steady_clock::now());
+    });
+  }
+  // A warning about `peer`, unless its kind (`key`) passed its share in the current window.
+  void warn(const std::string& key, std::string what, const std::string& line) {
+    auto verdict = warnings.admit(key, WarningNote{std::move(what)}, std::chrono::steady_clock::now());
+    if (verdict.suppressed > 0) spdlog::warn("suppressed {} similar warnings before this one", verdict.suppressed);
+    if (verdict.pass) spdlog::warn("{}", line);
+    arm_sweep();
+  }
 
   // The timer only runs while lines wait in the buffer: an idle agent has no periodic wake-up.
   void arm() {
@@ -43,7 +98,11 @@ struct Monitor::Impl : std::enable_shared_from_this<Monitor::Impl> {
   }
 
   asio::steady_timer timer;
+  asio::steady_timer sweeper;
   AuditLog log;
+  util::Throttle<InvalidNote> invalid{kInvalidAuditBurst, kInvalidAuditWindow};
+  util::Throttle<WarningNote> warnings{kWarningBurst, kWarningWindow};
+  bool sweep_armed = false;
   UsageTable usage;
   AnomalyDetector detector;
   std::int64_t requests = 0;
@@ -56,6 +115,7 @@ Monitor::Monitor(asio::any_io_executor executor, std::string log_path, LogLimits
 
 Monitor::~Monitor() {
   impl_->timer.cancel();
+  impl_->sweeper.cancel();
   impl_->log.flush();
 }
 
@@ -79,6 +139,39 @@ void Monitor::record(const server::Peer& peer, std::string_view op, const Subjec
   }
 }
 
+void Monitor::invalid_request(const server::Peer& peer, const proto::Error& error) {
+  auto& s = *impl_;
+  ++s.requests;
+  const auto now = std::chrono::steady_clock::now();
+  s.detector.request(now);
+  const std::string_view outcome = proto::to_string(error.code);
+  const std::string key = std::to_string(peer.pid) + " " + std::string(outcome);
+  auto verdict = s.invalid.admit(key, InvalidNote{peer, std::string(outcome)}, now);
+  const auto wall = std::chrono::system_clock::now();
+  if (verdict.suppressed > 0) {
+    s.log.append(Record{wall, peer.pid, peer.uid, peer.exe, "invalid_request", "", outcome, verdict.suppressed});
+  }
+  if (verdict.pass) s.log.append(Record{wall, peer.pid, peer.uid, peer.exe, "invalid_request", "", outcome});
+  if (s.stopped) s.log.flush();
+  else if (s.log.buffered() > 0) s.arm();
+  s.warn("rejected " + key, "rejected requests from pid " + std::to_string(peer.pid) + " (" + std::string(outcome) + ")",
+         "rejected request from pid " + std::to_string(peer.pid) + ": " +
+             util::log_excerpt(error.message, kMaxLoggedMessage));
+}
+
+void Monitor::log_failure(const server::Peer& peer, std::string_view op, const proto::Error& error) {
+  const std::string_view code = proto::to_string(error.code);
+  const std::string key = "failed " + std::to_string(peer.pid) + " " + std::string(op) + " " + std::string(code);
+  const std::string line = "op=" + std::string(op) + " pid=" + std::to_string(peer.pid) + " error=" + std::string(code);
+  auto& s = *impl_;
+  auto verdict = s.warnings.admit(key, WarningNote{"failed " + std::string(op) + " requests from pid " +
+                                                   std::to_string(peer.pid) + " (" + std::string(code) + ")"},
+                                  std::chrono::steady_clock::now());
+  if (verdict.suppressed > 0) spdlog::info("suppressed {} similar lines before this one", verdict.suppressed);
+  if (verdict.pass) spdlog::info("{}", line);
+  s.arm_sweep();
+}
+
 void Monitor::rejected_peer(const server::Peer& peer) {
   impl_->detector.rejected_peer(peer.pid, peer.uid, std::chrono::steady_clock::now());
 }
@@ -90,6 +183,9 @@ void Monitor::refresh_failed(std::string_view profile, proto::ErrorCode code) {
 void Monitor::shutdown() {
   impl_->stopped = true;
   impl_->timer.cancel();
+  impl_->sweeper.cancel();
+  // Every pending summary now, window ended or not: what was suppressed is never lost.
+  impl_->sweep(std::chrono::steady_clock::now() + std::chrono::hours(24));
   impl_->log.flush();
 }
 

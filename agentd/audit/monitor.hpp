@@ -73,6 +73,13 @@ class Monitor {
   // One answered request of op `op` from `peer` (`error` null: ok): an audit line (buffered, flushed
   // within kFlushInterval), the usage figures of a credential use, the request rate.
   void record(const server::Peer& peer, std::string_view op, const Subject& subject, const proto::Error* error);
+  // A frame from `peer` that did not decode. Audited and logged (message cut, non-printables escaped)
+  // the first few times per peer and code in a window; the rest become one summary audit line
+  // (`count`) and one "suppressed N similar warnings" log line per window (docs/audit.md).
+  void invalid_request(const server::Peer& peer, const proto::Error& error);
+  // Logs a request of `op` that failed, at most a few lines per peer, op and code in a window; the
+  // rest are counted and summarised in one line.
+  void log_failure(const server::Peer& peer, std::string_view op, const proto::Error& error);
   // A connection of another uid was refused.
   void rejected_peer(const server::Peer& peer);
   // A token refresh attempt of `profile` failed with `code`.

@@ -1,14 +1,17 @@
 #include "agentd/daemon/logging.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
 namespace agentd::daemon {
@@ -47,11 +50,73 @@ bool stderr_is_journal() {
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) == stream;
 }
 
+constexpr mode_t kLogMode = 0600;
+
+// Writes each line to stderr (fd 2, so anything else written there lands in the same place) and,
+// once rotate() gave it a file path, moves that file aside by size while the agent runs.
+class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
+ public:
+  void rotate_at(std::string path, std::uint64_t max_bytes) {
+    std::lock_guard lock(mutex_);
+    path_ = std::move(path);
+    max_bytes_ = max_bytes;
+    struct stat st{};
+    written_ = ::fstat(STDERR_FILENO, &st) == 0 ? static_cast<std::uint64_t>(st.st_size) : 0;
+  }
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    spdlog::memory_buf_t line;
+    formatter_->format(msg, line);
+    if (!path_.empty() && written_ > 0 && written_ + line.size() > max_bytes_) rotate();
+    const char* data = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+      const ssize_t n = ::write(STDERR_FILENO, data, left);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return;  // nowhere to report a failing log; the agent keeps serving
+      data += n;
+      left -= static_cast<std::size_t>(n);
+      written_ += static_cast<std::uint64_t>(n);
+    }
+  }
+  void flush_() override {}  // write(2) per line: nothing is buffered
+
+ private:
+  // One generation kept, as at start (process.cpp): bounded disk use, recent history survives.
+  void rotate() {
+    if (::rename(path_.c_str(), (path_ + ".1").c_str()) != 0) {
+      written_ = 0;  // cannot move it (removed, read-only dir): keep appending, try again a size later
+      return;
+    }
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kLogMode);
+    if (fd < 0) return;  // stderr stays on the moved file: the lines are kept, just under .1
+    ::fchmod(fd, kLogMode);
+    ::dup2(fd, STDERR_FILENO);
+    ::close(fd);
+    written_ = 0;
+  }
+
+  std::string path_;
+  std::uint64_t max_bytes_ = kMaxLogFileBytes;
+  std::uint64_t written_ = 0;
+};
+
+std::shared_ptr<StderrSink>& the_sink() {
+  static std::shared_ptr<StderrSink> sink;
+  return sink;
+}
+
 }  // namespace
+
+void rotate_log_file(const std::string& path, std::uint64_t max_bytes) {
+  if (auto& sink = the_sink()) sink->rotate_at(path, max_bytes);
+}
 
 void setup_logging() {
   // Multi-threaded sink: the secret store's blocking calls run on worker threads and may log.
-  auto logger = std::make_shared<spdlog::logger>("fluxloop-agentd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  the_sink() = std::make_shared<StderrSink>();
+  auto logger = std::make_shared<spdlog::logger>("fluxloop-agentd", the_sink());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
   if (stderr_is_journal()) {
     formatter->add_flag<JournalPriority>('*').set_pattern(kJournalPattern);

@@ -13,10 +13,11 @@
 #include <cstring>
 #include <filesystem>
 
+#include "agentd/daemon/logging.hpp"
+
 namespace agentd::daemon {
 namespace {
 
-constexpr off_t kMaxLogBytes = 1 << 20;                  // agent.log past this is rotated at start
 constexpr mode_t kHomeMode = 0700;
 constexpr mode_t kLogMode = 0600;
 constexpr std::chrono::seconds kStartupWait{30};         // the parent waits this long for the child's report
@@ -118,11 +119,21 @@ proto::Status disable_core_dumps() {
   return proto::Ok{};
 }
 
+std::uint64_t raise_fd_limit() noexcept {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised{limit.rlim_max, limit.rlim_max};
+    if (::setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  return static_cast<std::uint64_t>(limit.rlim_cur);
+}
+
 proto::Result<util::UniqueFd> open_daemon_log(const std::string& home, std::string& path_out) {
   if (auto status = make_dirs(home); !status) return std::move(status).error();
   path_out = home + "/agent.log";
   struct stat st{};
-  if (::lstat(path_out.c_str(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > kMaxLogBytes) {
+  if (::lstat(path_out.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxLogFileBytes) {
     // One generation kept: bounded disk use, and the last run's messages survive one restart.
     ::rename(path_out.c_str(), (path_out + ".1").c_str());
   }

@@ -2,6 +2,7 @@
 // Plain POSIX, no Asio: everything here runs before the io_context exists.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ namespace agentd::daemon {
 // Sets RLIMIT_CORE to 0 and PR_SET_DUMPABLE to 0: the agent holds tokens in memory, which must never
 // land in a core file, and other processes of the same uid may not ptrace it.
 proto::Status disable_core_dumps();
+
+// Raises the soft RLIMIT_NOFILE to the hard limit: every client connection is one fd, and the agent
+// holds at least a thousand idle ones (docs/agent.md). Returns the soft limit now in force.
+std::uint64_t raise_fd_limit() noexcept;
 
 // Opens `home`/agent.log (home created 0700 when missing) for a daemon's stderr: 0600, append, never
 // through a symlink. A log past its size bound is moved to agent.log.1 first.

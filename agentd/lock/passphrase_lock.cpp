@@ -14,6 +14,7 @@
 
 #include "agentd/util/blocking_call.hpp"
 #include "proto/mask.hpp"
+#include "proto/secure_memory.hpp"
 
 namespace agentd::lock {
 namespace {
@@ -87,7 +88,7 @@ asio::awaitable<proto::Status> PassphraseLock::lock(std::string_view passphrase)
   BusyGuard guard(busy_);
   if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
   // The hashing job owns its copy: wiped however the job ends (done, or abandoned past the deadline).
-  auto secret = std::make_shared<proto::SecretString>(std::string(passphrase));
+  auto secret = std::make_shared<proto::SecretBuffer>(std::string(passphrase));
   std::function<proto::Result<Verifier>()> job = [secret] { return make_verifier(secret->text); };
   auto made = co_await runner_->run<Verifier>(std::move(job), kHashDeadline);
   if (!made) co_return std::move(made).error();
@@ -104,7 +105,7 @@ asio::awaitable<proto::Status> PassphraseLock::unlock(std::string_view passphras
   bool matched = false;
   if (passphrase.size() <= kMaxPassphraseBytes) {
     if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
-    auto secret = std::make_shared<proto::SecretString>(std::string(passphrase));
+    auto secret = std::make_shared<proto::SecretBuffer>(std::string(passphrase));
     const Verifier verifier = *verifier_;
     std::function<proto::Result<bool>()> job = [secret, verifier] { return proto::Result<bool>(verify(verifier, secret->text)); };
     auto checked = co_await runner_->run<bool>(std::move(job), kHashDeadline);

@@ -1,8 +1,10 @@
 #include "agentd/server/server.hpp"
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <exception>
@@ -37,6 +39,10 @@ constexpr std::chrono::seconds kRejectLogWindow{60};
 constexpr std::size_t kKeptBuffer = 4096;                 // request buffer an idle connection may keep
 constexpr std::uint64_t kNoRequestId = 0;                 // errors the server sends before any request parsed
 constexpr std::size_t kMaxExePath = 4096;                 // PATH_MAX: longer /proc/PID/exe targets are not recorded
+constexpr rlim_t kReservedFds = 128;                      // kept for the store, HTTPS, logs and accept itself
+constexpr std::size_t kMinConnections = 16;               // however low the fd limit, serve this many
+constexpr int kEvictLogsPerWindow = 5;                    // "closed the longest-idle" lines per window
+constexpr std::chrono::seconds kEvictLogWindow{60};
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -53,6 +59,7 @@ struct Session {
 
   // Arms the watchdog: past `timeout` from now the socket's pending operation is cancelled.
   void arm(std::chrono::milliseconds timeout) {
+    if (phase == Phase::idle) idle_since = Clock::now();
     timed_out = false;
     deadline.expires_after(timeout);
   }
@@ -68,6 +75,7 @@ struct Session {
   asio::steady_timer deadline;
   Peer peer;
   Phase phase = Phase::idle;
+  Clock::time_point idle_since = Clock::now();
   bool timed_out = false;
   bool closed = false;
 };
@@ -82,6 +90,15 @@ void send_now(stream_protocol::socket& socket, const std::string& frame) {
 
 // The peer's executable for the audit log, read once per connection (not per request). Best effort:
 // the pid may already be gone (or reused) by now; an unreadable link gives "".
+// The connection cap the open-file limit allows: every connection is one fd, and the agent needs a
+// few more of its own (main() raised the soft limit to the hard one at start).
+std::size_t cap_for_fd_limit(std::size_t wanted) {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY) return wanted;
+  const rlim_t room = limit.rlim_cur > kReservedFds + kMinConnections ? limit.rlim_cur - kReservedFds : kMinConnections;
+  return std::min<std::size_t>(wanted, static_cast<std::size_t>(room));
+}
+
 std::string executable_of(pid_t pid) {
   char target[kMaxExePath];
   const std::string link = "/proc/" + std::to_string(pid) + "/exe";
@@ -98,6 +115,7 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         acceptor(executor, stream_protocol(), listening.release()),
         handler(h),
         limits(l),
+        cap(cap_for_fd_limit(l.max_connections)),
         drained(executor),
         backoff(executor) {}
 
@@ -105,12 +123,14 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   asio::awaitable<void> session(std::shared_ptr<Session> s);
   asio::awaitable<void> watchdog(std::shared_ptr<Session> s);
   bool admit(stream_protocol::socket& socket, Peer& peer);
+  bool evict_longest_idle(pid_t newcomer);
   void end(const std::shared_ptr<Session>& s);
 
   asio::any_io_executor executor;
   stream_protocol::acceptor acceptor;
   RequestHandler& handler;
   Limits limits;
+  std::size_t cap;
   std::unordered_set<std::shared_ptr<Session>> sessions;
   std::atomic<std::size_t> count{0};
   asio::steady_timer drained;  // stop() waits on it; the last session to end cancels it
@@ -118,7 +138,35 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   bool stopping = false;
   Clock::time_point reject_window_start{};
   int rejects_in_window = 0;
+  Clock::time_point evict_window_start{};
+  int evicts_in_window = 0;
 };
+
+// At the cap, a connection that has sat idle longest makes room: a program that leaks idle
+// connections then only ever loses its own oldest ones, and every other terminal is still served.
+bool Server::State::evict_longest_idle(pid_t newcomer) {
+  std::shared_ptr<Session> oldest;
+  for (const auto& s : sessions) {
+    if (s->phase == Phase::idle && !s->closed && (!oldest || s->idle_since < oldest->idle_since)) oldest = s;
+  }
+  if (!oldest) return false;
+  const auto now = Clock::now();
+  if (now - evict_window_start > kEvictLogWindow) {
+    if (evicts_in_window > kEvictLogsPerWindow) {
+      spdlog::warn("suppressed {} similar warnings: idle connections closed at the limit",
+                   evicts_in_window - kEvictLogsPerWindow);
+    }
+    evict_window_start = now;
+    evicts_in_window = 0;
+  }
+  if (++evicts_in_window <= kEvictLogsPerWindow) {
+    spdlog::warn("{} connections open (the limit): closed the longest-idle one (pid {}, idle {} s) to serve pid {}",
+                 sessions.size(), oldest->peer.pid,
+                 std::chrono::duration_cast<std::chrono::seconds>(now - oldest->idle_since).count(), newcomer);
+  }
+  end(oldest);  // its coroutine wakes to a closed socket and ends; end() is idempotent
+  return true;
+}
 
 // SO_PEERCRED is the kernel's word for who connected (the connecting process's credentials at connect
 // time); no data is read from a peer that is not our own uid.
@@ -145,14 +193,21 @@ bool Server::State::admit(stream_protocol::socket& socket, Peer& peer) {
                    ::geteuid());
     }
     handler.peer_rejected(peer);  // counted for anomaly detection even when no longer logged
+    // One error frame, then the close: the other user's client can say why (exit 5) instead of
+    // reporting a lost agent. Nothing is read from this peer, and the frame names no path or secret.
+    send_now(socket, proto::encode_error(
+                         kNoRequestId, {proto::ErrorCode::permission_denied,
+                                        "this agent serves uid " + std::to_string(::geteuid()) + " only, not uid " +
+                                            std::to_string(cred.uid) +
+                                            "; start your own agent or point FLUXLOOP_AGENT_SOCK at your own socket"}));
     return false;
   }
-  if (sessions.size() >= limits.max_connections) {
-    spdlog::warn("refused connection from pid {}: {} connections open (the limit)", cred.pid, sessions.size());
+  if (sessions.size() >= cap && !evict_longest_idle(cred.pid)) {
+    spdlog::warn("refused connection from pid {}: {} connections open (the limit), none idle", cred.pid,
+                 sessions.size());
     send_now(socket, proto::encode_error(kNoRequestId,
-                                         {proto::ErrorCode::busy, "the agent has too many open connections (" +
-                                                                      std::to_string(limits.max_connections) +
-                                                                      "); try again"}));
+                                         {proto::ErrorCode::busy, "the agent has too many requests in progress (" +
+                                                                      std::to_string(cap) + "); try again"}));
     return false;
   }
   peer.exe = executable_of(cred.pid);
@@ -311,5 +366,7 @@ asio::awaitable<bool> Server::stop() {
 }
 
 std::size_t Server::connection_count() const noexcept { return state_->count.load(); }
+
+std::size_t Server::connection_cap() const noexcept { return state_->cap; }
 
 }  // namespace agentd::server

@@ -14,7 +14,7 @@
 
 namespace agentd::server {
 
-inline constexpr std::size_t kMaxConnections = 128;                  // open connections served at once
+inline constexpr std::size_t kMaxConnections = 4096;                 // open connections held at once (fd limit permitting)
 inline constexpr std::chrono::milliseconds kIdleTimeout{60'000};     // between requests on one connection
 inline constexpr std::chrono::milliseconds kFrameTimeout{5'000};     // a whole frame, once its first byte came
 inline constexpr std::chrono::milliseconds kWriteTimeout{5'000};     // one reply, to a client that stopped reading
@@ -40,8 +40,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Starts accepting. Peers of another uid are logged and closed; past the connection cap a client
-  // gets one `busy` error frame and is closed.
+  // Starts accepting. Peers of another uid get one `permission_denied` frame, are logged and closed.
+  // At the connection cap (max_connections, lowered to what RLIMIT_NOFILE leaves room for) the
+  // longest-idle connection is closed to make room; only when none is idle does a client get `busy`.
   void start();
   // Stops accepting and closes idle connections; a request being handled still gets its reply. Completes
   // when every connection has ended, or after limits.shutdown_grace (then the rest are closed at once).
@@ -49,6 +50,8 @@ class Server {
   boost::asio::awaitable<bool> stop();
   // Connections currently open (any thread may ask).
   std::size_t connection_count() const noexcept;
+  // The cap in force: limits.max_connections, or less when the open-file limit is lower.
+  std::size_t connection_cap() const noexcept;
 
  private:
   struct State;

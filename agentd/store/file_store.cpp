@@ -14,6 +14,7 @@
 
 #include "agentd/util/unique_fd.hpp"
 #include "proto/mask.hpp"
+#include "proto/secure_memory.hpp"
 
 namespace agentd::store {
 namespace {
@@ -41,7 +42,7 @@ std::string base_name(const std::string& path) {
 }
 
 // Reads the file into `buffer`: true, or false when it does not exist. Checks type, owner and mode first.
-proto::Result<bool> read_checked(const std::string& path, proto::SecretString& buffer) {
+proto::Result<bool> read_checked(const std::string& path, proto::SecretBuffer& buffer) {
   // O_NOFOLLOW: refuse a symlink (see the header). O_NONBLOCK: a FIFO planted here must not hang us.
   util::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
   if (!fd) {
@@ -122,7 +123,7 @@ std::size_t FileStore::remove_stale_temp_files(std::chrono::seconds min_age) con
 }
 
 proto::Result<CredentialsFile> FileStore::read() const {
-  proto::SecretString buffer;  // the file's bytes, tokens included
+  proto::SecretBuffer buffer;  // the file's bytes, tokens included
   auto exists = read_checked(path_, buffer);
   if (!exists) return std::move(exists).error();
   if (!*exists) return CredentialsFile{};
@@ -157,7 +158,7 @@ proto::Status FileStore::write(const CredentialsFile& file) {
   if (::mkdir(dir.c_str(), kDirMode) != 0 && errno != EEXIST) {
     return store_error("cannot create " + dir + ": " + errno_text(errno));
   }
-  proto::SecretString content{serialize_credentials(file)};
+  proto::SecretBuffer content{serialize_credentials(file)};
 
   // mkostemp opens with O_CREAT|O_EXCL and mode 0600: nobody else can have opened or pre-created it.
   std::string temp = dir + "/." + base_name(path_) + ".tmp-XXXXXX";

@@ -11,6 +11,7 @@
 
 #include "agentd/util/blocking_call.hpp"
 #include "proto/mask.hpp"
+#include "proto/secure_memory.hpp"
 
 namespace agentd::store {
 namespace {
@@ -209,7 +210,7 @@ proto::Result<ProfileCredentials> load_now(Session& session) {
   return out;
 }
 
-proto::Status save_now(Session& session, const std::string& profile, const std::string& secret) {
+proto::Status save_now(Session& session, const std::string& profile, std::string_view secret) {
   ErrorPtr error;
   ServiceProxy proxy(session.timeout_ms, error);
   SecretService* service = proxy.get();
@@ -307,7 +308,7 @@ boost::asio::awaitable<proto::Result<ProfileCredentials>> KeyringStore::load_all
 // references a caller may not keep alive until it awaits) and return the awaiting coroutine.
 boost::asio::awaitable<proto::Status> KeyringStore::save(const std::string& profile, const Credentials& credentials) {
   // Wiped wherever its last owner lets go (the worker, or the abandoning caller).
-  auto secret = std::make_shared<proto::SecretString>(serialize_profile(credentials));
+  auto secret = std::make_shared<proto::SecretBuffer>(serialize_profile(credentials));
   std::function<proto::Status()> job = [session = session_, profile, secret] {
     return save_now(*session, profile, secret->text);
   };

@@ -7,6 +7,7 @@
 
 #include "agentd/store/credentials.hpp"
 #include "agentd/tokens/clock.hpp"
+#include "proto/secure_memory.hpp"
 
 namespace agentd::tokens {
 
@@ -20,17 +21,21 @@ struct Entry {
   bool valid_for(std::chrono::seconds min_valid) const;
 };
 
+// The cache's map, its nodes (each Entry, and the small-string buffers inside it) in secure memory:
+// never in a core file, locked in RAM where RLIMIT_MEMLOCK allows (proto/secure_memory.hpp).
+using EntryMap = std::map<std::string, Entry, std::less<>, proto::SecureAllocator<std::pair<const std::string, Entry>>>;
+
 class TokenCache {
  public:
   // Replaces a profile's entry; the expiry is computed from credentials.expires_at as seen now.
   Entry& put(const std::string& profile, store::Credentials credentials);
   void erase(const std::string& profile) { entries_.erase(profile); }
   Entry* find(const std::string& profile);
-  const std::map<std::string, Entry>& entries() const { return entries_; }
+  const EntryMap& entries() const { return entries_; }
   void clear() { entries_.clear(); }
 
  private:
-  std::map<std::string, Entry> entries_;
+  EntryMap entries_;
 };
 
 }  // namespace agentd::tokens

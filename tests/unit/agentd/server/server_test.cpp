@@ -258,7 +258,7 @@ TEST_CASE("server: idle connections are closed after the idle timeout but active
   CHECK(round_trip(active.get(), 9));
 }
 
-TEST_CASE("server: past the connection cap a client gets one busy error") {
+TEST_CASE("server: at the connection cap the longest-idle connection makes room for a newcomer") {
   Limits limits = Harness::test_limits();
   limits.max_connections = 3;
   Harness h(limits);
@@ -267,17 +267,36 @@ TEST_CASE("server: past the connection cap a client gets one busy error") {
     clients.push_back(must_connect(h.path()));
     CHECK(round_trip(clients.back().get(), 1));
   }
+  CHECK(round_trip(clients[0].get(), 2));  // clients[1] is now the longest idle, then clients[2]
+  auto newcomer = must_connect(h.path());
+  CHECK(round_trip(newcomer.get(), 3));  // served, not refused
+  CHECK(servertest::closed_by_peer(clients[1].get(), 2s));
+  auto second = must_connect(h.path());
+  CHECK(round_trip(second.get(), 4));
+  CHECK(servertest::closed_by_peer(clients[2].get(), 2s));
+  CHECK(round_trip(clients[0].get(), 5));  // the recently active one was kept
+  CHECK(round_trip(newcomer.get(), 6));
+  CHECK(h.server->connection_count() == 3);
+}
+
+TEST_CASE("server: at the connection cap with no idle connection a client gets one busy error") {
+  Limits limits = Harness::test_limits();
+  limits.max_connections = 3;
+  Harness h(limits);
+  std::vector<agentd::util::UniqueFd> clients;
+  for (int i = 0; i < 3; ++i) {
+    clients.push_back(must_connect(h.path()));
+    REQUIRE(send_all(clients.back().get(), proto::encode_request(i + 1, proto::AuthStatus{.profile = "slow"})));
+  }
+  CHECK(servertest::eventually_true([&] { return h.handler.requests == 3; }));
   auto extra = must_connect(h.path());
   auto body = recv_frame(extra.get());
   REQUIRE(body);
   CHECK(error_of(*body).code == proto::ErrorCode::busy);
   CHECK(servertest::closed_by_peer(extra.get(), 2s));
-  CHECK(h.server->connection_count() == 3);
-
-  clients.pop_back();  // one leaves: room again
-  CHECK(servertest::eventually_true([&] { return h.server->connection_count() == 2; }));
+  for (auto& client : clients) CHECK(recv_frame(client.get()));  // the requests in flight were answered
   auto again = must_connect(h.path());
-  CHECK(round_trip(again.get(), 2));
+  CHECK(round_trip(again.get(), 9));
 }
 
 TEST_CASE("server: a handler that throws closes only its own connection") {
@@ -308,7 +327,7 @@ TEST_CASE("server: stop() closes idle connections but finishes a reply in flight
   CHECK(h.server->connection_count() == 0);
 }
 
-TEST_CASE("server: a peer of another uid is closed without a reply") {
+TEST_CASE("server: a peer of another uid gets one permission_denied frame and is closed") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: needs root to connect as another uid");
     return;
@@ -323,29 +342,36 @@ TEST_CASE("server: a peer of another uid is closed without a reply") {
   pid_t child = ::fork();
   REQUIRE(child >= 0);
   if (child == 0) {
-    // Child: async-signal-safe calls only (the parent has threads). Reports one byte: the outcome.
-    char outcome = 'x';
+    // Child: async-signal-safe calls only (the parent has threads). Relays what the server sent, up
+    // to its close; writes nothing when it cannot connect.
     if (::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0) {
       int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
       auto address = servertest::address_of(h.path());
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        outcome = 'c';
-      } else {
+      if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
         ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-        char byte;
-        ssize_t n = ::recv(fd, &byte, 1, 0);
-        outcome = n == 0 ? 'e' : (n < 0 ? 'r' : 'd');  // EOF, reset, or data (a reply: the bug)
+        char buffer[1024];
+        ssize_t n;
+        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) ::write(pipe_fds[1], buffer, static_cast<std::size_t>(n));
       }
     }
-    ::write(pipe_fds[1], &outcome, 1);
     ::_exit(0);
   }
   ::close(pipe_fds[1]);
-  char outcome = '?';
-  CHECK(::read(pipe_fds[0], &outcome, 1) == 1);
+  std::string received;
+  char buffer[1024];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
   ::close(pipe_fds[0]);
   ::waitpid(child, nullptr, 0);
-  CHECK((outcome == 'e' || outcome == 'r'));
+  // Exactly one frame, then EOF: the error says who is served.
+  REQUIRE(received.size() > proto::kHeaderSize);
+  auto length = proto::decode_header(std::span<const unsigned char, proto::kHeaderSize>(
+      reinterpret_cast<const unsigned char*>(received.data()), proto::kHeaderSize));
+  REQUIRE(length.ok());
+  CHECK(received.size() == proto::kHeaderSize + *length);
+  auto error = error_of(received.substr(proto::kHeaderSize));
+  CHECK(error.code == proto::ErrorCode::permission_denied);
+  CHECK(error.message.find("not uid 65534") != std::string::npos);
   CHECK(h.handler.requests == 0);
   auto owner = must_connect(h.path());
   CHECK(round_trip(owner.get(), 2));
