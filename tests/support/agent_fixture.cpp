@@ -27,6 +27,8 @@ AgentFixture::AgentFixture(const Env& extra) {
   socket_ = dir_.path() + "/run/agent.sock";
   log_path_ = dir_.path() + "/agent.log";
   std::filesystem::create_directories(home_);
+  // Private whatever the umask: the agent refuses a home others can write (issue 10).
+  std::filesystem::permissions(home_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
   env_ = base_env(dir_.path(), {{"FLUXLOOP_HOME", home_},
                                 {"FLUXLOOP_AGENT_SOCK", socket_},
                                 {"FLUXLOOP_STORE", "file"},
