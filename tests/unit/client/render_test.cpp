@@ -40,7 +40,8 @@ TEST_CASE("profile list and agent status reports") {
                            .scopes = {}, .lifetime_seconds = 0, .is_default = false, .has_credentials = false});
   const std::string table = client::render_profile_list(list);
   CHECK(table.rfind("NAME", 0) == 0);
-  CHECK(table.find("production  *") != std::string::npos);
+  CHECK(table.find("production  oidc      *") != std::string::npos);
+  CHECK(table.find("staging     fluxloop") != std::string::npos);
   CHECK(table.find("https://api-staging") != std::string::npos);
 
   proto::AgentStatusReply status{.version = "0.1.0", .pid = 42, .uptime_seconds = 90, .socket = "/s",

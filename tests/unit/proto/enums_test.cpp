@@ -39,11 +39,14 @@ TEST_CASE("wire enums: messages carry them as strings, an unknown one is refused
   CHECK(refused.error()->message.find("method") != std::string::npos);
 
   // profile_add without a kind: oidc with an issuer (older clients), else fluxloop.
+  // (Named documents: a Reader keeps a reference to its object.)
+  const nlohmann::json oidc_doc = {{"name", "p"}, {"issuer", "https://i"}, {"client_id", "c"}};
+  const nlohmann::json bare_doc = {{"name", "p"}};
   proto::ProfileAdd add;
-  proto::Reader with_issuer(nlohmann::json{{"name", "p"}, {"issuer", "https://i"}, {"client_id", "c"}});
+  proto::Reader with_issuer(oidc_doc);
   proto::read(with_issuer, add);
   CHECK(add.kind == proto::ProfileKind::oidc);
-  proto::Reader without(nlohmann::json{{"name", "p"}});
+  proto::Reader without(bare_doc);
   proto::read(without, add = {});
   CHECK(add.kind == proto::ProfileKind::fluxloop);
 }

@@ -45,9 +45,9 @@ TEST_CASE("platform records: key and id shapes") {
 TEST_CASE("platform records: the key of a create answer in each of the platform's shapes") {
   const std::string record = R"("id":"6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f","name":"ci","scope":"read-write","type":"user")";
   const std::string key = "flx_api_0123456789abcdef";
-  for (const std::string& text : {"{" + record + R"(,"key":")" + key + ""}",
-                                  "{" + record + R"(,"api_key":")" + key + ""}",
-                                  R"({"api_key":{)" + record + R"(,"key":")" + key + ""}}",
+  for (const std::string& text : {"{" + record + R"(,"key":")" + key + R"("})",
+                                  "{" + record + R"(,"api_key":")" + key + R"("})",
+                                  R"({"api_key":{)" + record + R"(,"key":")" + key + R"("}})",
                                   R"({"api_key_data":{)" + record + R"(,"key":")" + key + R"("},"message":"ok"})"}) {
     CAPTURE(text);
     auto created = created_from_json(nlohmann::json::parse(text));
@@ -99,6 +99,6 @@ TEST_CASE("rotations.json: round trip, and refusal of malformed entries") {
   CHECK_FALSE(parse_revocations("not json").ok());
   CHECK_FALSE(parse_revocations(R"({"pending": {}})").ok());
   CHECK_FALSE(parse_revocations(R"({"pending": [{"key_id": "key_1", "profile": "p"}]})").ok());
-  CHECK_FALSE(parse_revocations(R"({"pending": [{"key_id": "nope", "profile": "p", "revoke_at": "2026-01-01T00:00:00Z"}]})").ok());
+  CHECK_FALSE(parse_revocations(R"({"pending": [{"key_id": "not an id", "profile": "p", "revoke_at": "2026-01-01T00:00:00Z"}]})").ok());
   CHECK_FALSE(parse_revocations(R"({"pending": [{"key_id": "key_1", "profile": "p", "revoke_at": "tomorrow"}]})").ok());
 }
