@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 
 #include "client/autostart.hpp"
 #include "client/precedence.hpp"
@@ -19,6 +21,13 @@ std::string env(const char* name) {
 constexpr std::string_view kApiKeyOption = "--api-key";
 
 void overwrite(char* text) noexcept { std::memset(text, 'x', std::strlen(text)); }
+
+std::string first_set(const std::function<std::string(const char*)>& get, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (std::string value = get(name); !value.empty()) return value;
+  }
+  return {};
+}
 
 }  // namespace
 
@@ -37,21 +46,24 @@ void scrub_secret_arguments(int argc, char** argv) noexcept {
   }
 }
 
-Environment Environment::from_process() {
+Environment Environment::from(const std::function<std::string(const char*)>& get) {
   Environment e;
   e.socket_path = proto::default_socket_path();
   e.socket_is_default = !proto::socket_path_from_environment();
-  e.home = env("FLUXLOOP_HOME");
+  e.home = get("FLUXLOOP_HOME");
   if (e.home.empty()) {
-    if (const std::string user_home = env("HOME"); !user_home.empty()) e.home = user_home + "/.fluxloop";
+    if (const std::string user_home = get("HOME"); !user_home.empty()) e.home = user_home + "/.fluxloop";
   }
-  e.profile = env("FLUXLOOP_PROFILE");
-  e.token = env("FLUXLOOP_TOKEN");
-  e.api_key = env("FLUXLOOP_API_KEY");
-  e.api_endpoint = env("FLUXLOOP_API_ENDPOINT");
-  e.no_autostart = env("FLUXLOOP_NO_AUTOSTART") == "1";
+  e.profile = get("FLUXLOOP_PROFILE");
+  e.token = get("FLUXLOOP_TOKEN");
+  // The platform CLI's names are aliases; the contract's own name wins when both are set.
+  e.api_key = first_set(get, {"FLUXLOOP_API_KEY", "FLUXLOOP_SYNC_API_KEY"});
+  e.api_endpoint = first_set(get, {"FLUXLOOP_API_ENDPOINT", "FLUXLOOP_API_URL", "FLUXLOOP_SYNC_URL"});
+  e.no_autostart = get("FLUXLOOP_NO_AUTOSTART") == "1";
   return e;
 }
+
+Environment Environment::from_process() { return from(env); }
 
 Outcome<AgentConnection*> App::connect(Autostart autostart) {
   if (connection_) return &*connection_;

@@ -47,8 +47,10 @@ TEST_CASE("apikeys: create prints the key once, list and info show it, revoke ki
   CHECK(by_id["usage_count"] == 0);
   auto unknown = raw_reply(f, proto::ApiKeyInfo{.target = {}, .key_or_id = "key_0000000000000000"});
   CHECK(unknown["error"]["code"] == "not_found");
+  // Ids are opaque: "hello" is tried as an id, then as a name, and is neither.
   auto nonsense = raw_reply(f, proto::ApiKeyInfo{.target = {}, .key_or_id = "hello"});
-  CHECK(nonsense["error"]["code"] == "invalid_argument");
+  CHECK(nonsense["error"]["code"] == "not_found");
+  CHECK(nonsense["error"]["message"].get<std::string>().find("id or name 'hello'") != std::string::npos);
 
   // Revoke by value: dead at once (401 at the platform).
   auto revoked = record_of(raw_reply(f, proto::ApiKeyRevoke{.target = {}, .key_or_id = key}));
