@@ -1,0 +1,143 @@
+// The CLI bridge in the agent: what $HOME/.fluxloop/auth.json should hold (agentd/bridge), adopting
+// the platform CLI's logins, logging out when it deletes the file, and bridge_sync for pass-through.
+#include <spdlog/spdlog.h>
+
+#include "agentd/app_state.hpp"
+#include "agentd/bridge/bridge.hpp"
+#include "agentd/tokens/clock.hpp"
+
+namespace agentd {
+namespace {
+namespace asio = boost::asio;
+
+// The platform CLI refreshes by itself when less than 5 minutes remain: the bridged profile is
+// refreshed while 5 min 30 s still remain, so it never has to (the platform revokes a whole login
+// when a refresh token is used twice, and that CLI takes no lock).
+constexpr std::chrono::seconds kBridgeLead{330};
+
+}  // namespace
+
+bool App::State::bridged_kind(const std::string& profile) const {
+  // The kind `fluxloop` (CLI connect): a profile configured without an issuer, or not configured
+  // at all (zero set-up), whose credentials name no issuer either.
+  if (auto it = config.profiles.find(profile); it != config.profiles.end() && !it->second.issuer.empty()) return false;
+  if (auto it = cache.entries().find(profile); it != cache.entries().end()) {
+    const auto& c = it->second.credentials;
+    if (!c.issuer.empty() || !c.token_endpoint.empty()) return false;
+  }
+  return true;
+}
+
+bridge::Target App::State::bridge_target() {
+  bridge::Target target;
+  const std::string profile = resolve("");
+  if (!config.cli_bridge || !bridged_kind(profile)) return target;
+  target.profile = profile;
+  target.mode = bridge::Target::Mode::absent;
+  if (passphrase_lock->locked()) return target;
+  const auto* entry = cache.find(profile);
+  if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) return target;
+  const auto& c = entry->credentials;
+  target.mode = bridge::Target::Mode::present;
+  target.login.access_token = c.access_token;
+  if (auto normalized = bridge::normalize_expires_at(c.expires_at)) {
+    target.login.expires_at = *normalized;
+  } else if (entry->expires) {
+    target.login.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));
+  }
+  target.login.user_email = c.user_email;
+  return target;
+}
+
+asio::awaitable<proto::Status> App::State::bridge_adopt(const std::string& profile, bridge::PlatformLogin login) {
+  co_await ensure_loaded();
+  if (const auto* entry = cache.find(profile); entry && entry->credentials.refresh_token == login.refresh_token) {
+    co_return proto::Ok{};  // already this login: only the file needs rewriting
+  }
+  co_await refresher->wait_idle(profile);
+  store::Credentials credentials;
+  credentials.access_token = std::move(login.access_token);
+  credentials.refresh_token = std::move(login.refresh_token);
+  credentials.expires_at = std::move(login.expires_at);
+  credentials.user_email = std::move(login.user_email);
+  // Bound to the profile's API endpoint: the agent refreshes it there from now on.
+  if (auto it = config.profiles.find(profile); it != config.profiles.end()) credentials.api_endpoint = it->second.api_endpoint;
+  stamp_arrival(profile, credentials);
+  // Stored before the file loses its refresh token: a crash in between loses nothing.
+  if (auto saved = co_await store->save(profile, credentials); !saved) co_return saved;
+  remember(profile, std::move(credentials));
+  co_return proto::Ok{};
+}
+
+asio::awaitable<void> App::State::bridge_logout(const std::string& profile) {
+  co_await refresher->wait_idle(profile);
+  if (auto erased = co_await store->erase(profile); !erased) {
+    spdlog::warn("profile {}: could not erase its credentials from the store: {}", profile, erased.error().message);
+  }
+  cache.erase(profile);
+  refresher->forget(profile);
+  sweeper->disarm(profile);
+  spdlog::info("logged out of profile {} (the platform has no revocation: forgotten locally)", profile);
+}
+
+void App::State::start_bridge() {
+  bridge::Hooks hooks;
+  hooks.target = [this] { return bridge_target(); };
+  hooks.adopt = [this](const std::string& profile, bridge::PlatformLogin login) { return bridge_adopt(profile, std::move(login)); };
+  hooks.logout = [this](const std::string& profile) { return bridge_logout(profile); };
+  hooks.follow = [this](const std::string& previous, const std::string& current) {
+    if (!previous.empty()) refresher->set_min_lead(previous, std::nullopt);
+    if (!current.empty()) refresher->set_min_lead(current, kBridgeLead);
+  };
+  bridge = std::make_unique<bridge::Bridge>(executor, bridge::default_bridge_path(), std::move(hooks));
+  cache.observe([this](const std::string& profile) {
+    if (profile.empty() || profile == resolve("")) bridge_changed();
+  });
+  bridge->start();
+}
+
+void App::State::bridge_changed() {
+  if (bridge) bridge->changed();
+}
+
+asio::awaitable<proto::Result<proto::BridgeSyncReply>> App::State::on(const proto::BridgeSync& request, const server::Peer&) {
+  if (request.min_valid < 0 || request.min_valid > proto::kMaxDurationSeconds) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument, "min_valid must be between 0 s and a year"};
+  }
+  co_await ensure_loaded();
+  proto::BridgeSyncReply reply;
+  reply.profile = resolve("");
+  reply.path = bridge ? bridge->path() : std::string();
+  if (!config.cli_bridge) {
+    reply.state = "off";
+    co_return reply;
+  }
+  if (!bridged_kind(reply.profile)) {
+    reply.state = "not_bridged";
+    co_return reply;
+  }
+  if (passphrase_lock->locked()) {
+    reply.state = "locked";
+    co_return reply;
+  }
+  const auto* entry = cache.find(reply.profile);
+  if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) {
+    reply.state = "no_login";
+    co_return reply;
+  }
+  if (!entry->valid_for(std::chrono::seconds(request.min_valid)) && !entry->credentials.refresh_token.empty()) {
+    // Tokens that live less than min_valid are never valid that long: one refresh is the best there is.
+    if (auto refreshed = co_await refresher->refresh(reply.profile, tokens::Refresher::Mode::respect_backoff); !refreshed) {
+      co_return std::move(refreshed).error();
+    }
+  }
+  bridge_changed();  // one more look even when nothing changed: someone may have edited the file
+  if (auto settled = co_await bridge->settle(); !settled) co_return std::move(settled).error();
+  reply.state = "fresh";
+  if (const auto* now = cache.find(reply.profile); now && now->expires) {
+    reply.expires_at = tokens::format_rfc3339(tokens::to_system_time(*now->expires));
+  }
+  co_return reply;
+}
+
+}  // namespace agentd
