@@ -37,6 +37,20 @@ bool bool_field(const nlohmann::json& in, const char* name, bool& out, std::stri
   return true;
 }
 
+// Reads a string knob that must spell one of `names`.
+template <typename E, std::size_t N>
+bool enum_field(const nlohmann::json& value, const std::string& name, const std::array<std::string_view, N>& names,
+                E& out, std::string& error) {
+  auto parsed = value.is_string() ? enum_from_name<E>(names, value.get<std::string>()) : std::nullopt;
+  if (!parsed) {
+    error = name + " must be one of:";
+    for (auto n : names) error += " " + std::string(n);
+    return false;
+  }
+  out = *parsed;
+  return true;
+}
+
 nlohmann::json parse_object(const std::string& body) {
   if (body.empty()) return nlohmann::json::object();
   return nlohmann::json::parse(body, nullptr, false);
@@ -54,7 +68,17 @@ nlohmann::json Platform::config_json() const {
           {"device_interval", config_.device_interval.count()},
           {"device_code_lifetime", config_.device_code_lifetime.count()},
           {"code_lifetime", config_.code_lifetime.count()},
-          {"user_email", config_.user_email}};
+          {"user_email", config_.user_email},
+          {"cli_connect_interval", config_.cli_connect_interval.count()},
+          {"cli_connect_lifetime", config_.cli_connect_lifetime.count()},
+          {"cli_connect_spelling", enum_name(kStartSpellingNames, config_.cli_connect_spelling)},
+          {"cli_connect_auto_approve", config_.cli_connect_auto_approve},
+          {"cli_connect_approve_after_polls", config_.cli_connect_approve_after_polls},
+          {"cli_connect_deny", config_.cli_connect_deny},
+          {"cli_connect_expires_at", enum_name(kExpiresAtFormatNames, config_.cli_connect_expires_at)},
+          {"api_key_shape", enum_name(kKeyShapeNames, config_.api_key_shape)},
+          {"api_list_shape", enum_name(kListShapeNames, config_.api_list_shape)},
+          {"v1_key_ids", enum_name(kV1KeyIdsNames, config_.v1_key_ids)}};
 }
 
 nlohmann::json Platform::stats_json() const {
@@ -71,7 +95,7 @@ nlohmann::json Platform::stats_json() const {
   for (const auto& [dc, d] : devices_)
     if (d.status == DeviceStatus::pending && now < d.expires) ++pending_devices;
   const Stats& s = stats_;
-  return {{"requests", s.requests},
+  nlohmann::json out = {{"requests", s.requests},
           {"connections", s.connections},
           {"token_requests", s.token_requests},
           {"token_errors", s.token_errors},
@@ -98,6 +122,8 @@ nlohmann::json Platform::stats_json() const {
           {"active_grants", active_grants},
           {"active_api_keys", active_keys},
           {"pending_device_codes", pending_devices}};
+  platform_stats_json(out);
+  return out;
 }
 
 HttpResponse Platform::admin(const HttpRequest& req) {
@@ -129,6 +155,10 @@ HttpResponse Platform::admin(const HttpRequest& req) {
     }
     return json_response(200, {{"device_codes", list}});
   }
+  if (path == "/_emulator/cli-connect") return admin_cli_connect(req, {});
+  if (starts_with(path, "/_emulator/cli-connect/"))
+    return admin_cli_connect(req, path.substr(std::string_view("/_emulator/cli-connect/").size()));
+  if (path == "/_emulator/projects") return admin_projects(req);
   if (path == "/_emulator/device/approve" && post) return admin_device(req, DeviceStatus::approved);
   if (path == "/_emulator/device/deny" && post) return admin_device(req, DeviceStatus::denied);
   if (path == "/_emulator/expire-all" && post) {
@@ -197,6 +227,28 @@ HttpResponse Platform::admin_config(const HttpRequest& req) {
         next.device_code_lifetime = std::chrono::seconds(n);
     } else if (name == "code_lifetime") {
       if ((ok = int_field(in, "code_lifetime", 1, kMaxSeconds, n, error))) next.code_lifetime = std::chrono::seconds(n);
+    } else if (name == "cli_connect_interval") {
+      if ((ok = int_field(in, "cli_connect_interval", 0, 3600, n, error))) next.cli_connect_interval = std::chrono::seconds(n);
+    } else if (name == "cli_connect_lifetime") {
+      if ((ok = int_field(in, "cli_connect_lifetime", 1, kMaxSeconds, n, error)))
+        next.cli_connect_lifetime = std::chrono::seconds(n);
+    } else if (name == "cli_connect_approve_after_polls") {
+      if ((ok = int_field(in, "cli_connect_approve_after_polls", 0, 1000000, n, error)))
+        next.cli_connect_approve_after_polls = static_cast<int>(n);
+    } else if (name == "cli_connect_auto_approve") {
+      ok = bool_field(in, "cli_connect_auto_approve", next.cli_connect_auto_approve, error);
+    } else if (name == "cli_connect_deny") {
+      ok = bool_field(in, "cli_connect_deny", next.cli_connect_deny, error);
+    } else if (name == "cli_connect_spelling") {
+      ok = enum_field(value, name, kStartSpellingNames, next.cli_connect_spelling, error);
+    } else if (name == "cli_connect_expires_at") {
+      ok = enum_field(value, name, kExpiresAtFormatNames, next.cli_connect_expires_at, error);
+    } else if (name == "api_key_shape") {
+      ok = enum_field(value, name, kKeyShapeNames, next.api_key_shape, error);
+    } else if (name == "api_list_shape") {
+      ok = enum_field(value, name, kListShapeNames, next.api_list_shape, error);
+    } else if (name == "v1_key_ids") {
+      ok = enum_field(value, name, kV1KeyIdsNames, next.v1_key_ids, error);
     } else if (name == "user_email") {
       ok = value.is_string() && !value.get<std::string>().empty() && value.get<std::string>().size() <= 254;
       if (ok) next.user_email = value.get<std::string>();
@@ -285,6 +337,11 @@ std::optional<Outcome> Platform::take_fault(const HttpRequest& req) {
   ++stats_.faults_injected;
 
   Outcome out;
+  // The platform's own /api answers FastAPI-style errors, injected ones included.
+  const bool fastapi = starts_with(path, "/api/");
+  auto error_response = [&](int status, std::string_view error, std::string_view description) {
+    return fastapi ? detail_response(status, description) : platform::error_response(status, error, description);
+  };
   auto with_retry_after = [&](HttpResponse r) {
     if (f.retry_after >= 0) r.headers.emplace_back("Retry-After", std::to_string(f.retry_after));
     return r;

@@ -42,11 +42,12 @@ std::variant<Platform::Caller, HttpResponse> Platform::authenticate(const HttpRe
       ++key.failed_attempts;
       return bearer_error(401, "invalid_token", "the API key was revoked");
     }
-    return Caller{true, key.created_by, key.scope, key.id};
+    return Caller{true, key.created_by, key.scope, key.id, false};
   }
   auto checked = check_access_token(*token);
   if (auto* err = std::get_if<HttpResponse>(&checked)) return *err;
-  return Caller{false, grants_.at(std::get<std::string>(checked)).email, "read-write", {}};
+  const Grant& grant = grants_.at(std::get<std::string>(checked));
+  return Caller{false, grant.email, "read-write", {}, grant.client_id == kCliConnectClient};
 }
 
 void Platform::note_use(const Caller& caller) {
@@ -108,6 +109,27 @@ nlohmann::json Platform::key_record(const ApiKey& key) const {
           {"failed_attempts", key.failed_attempts}};
 }
 
+std::pair<std::string, std::string> Platform::mint_key(const std::string& name, const std::string& scope,
+                                                       const std::string& type, const std::string& created_by,
+                                                       const std::string& project_id, bool uuid_id) {
+  const std::string key_value = std::string(type == "user" ? kUserKeyPrefix : kServiceKeyPrefix) + random_hex(16);
+  ApiKey key;
+  key.id = uuid_id ? random_uuid() : "key_" + random_hex(8);
+  key.name = name;
+  key.scope = scope;
+  key.type = type;
+  // Only the hash is kept, as a real platform would: lookups hash the presented value.
+  key.key_hash = sha256(key_value);
+  key.prefix = key_value.substr(0, key_value.find('_', 4) + 1 + 4);
+  key.last4 = key_value.substr(key_value.size() - 4);
+  key.created_by = created_by;
+  key.project_id = project_id;
+  key.created = std::chrono::system_clock::now();
+  key_by_hash_[key.key_hash] = key.id;
+  keys_[key.id] = key;
+  return {key.id, key_value};
+}
+
 HttpResponse Platform::api_keys(const HttpRequest& req, const Caller& caller, const std::string& rest) {
   // Managing keys is an administrative act: an OAuth user token or an admin-scoped key.
   if (caller.is_api_key && caller.scope != "admin") return forbidden(caller, "admin");
@@ -118,7 +140,7 @@ HttpResponse Platform::api_keys(const HttpRequest& req, const Caller& caller, co
       note_use(caller);
       nlohmann::json list = nlohmann::json::array();
       for (const auto& [id, key] : keys_)
-        if (!key.revoked) list.push_back(key_record(key));
+        if (!key.revoked && key.project_id.empty()) list.push_back(key_record(key));
       return json_response(200, {{"api_keys", list}});
     }
     if (req.method != "POST") return method_not_allowed("GET, POST");
@@ -133,22 +155,8 @@ HttpResponse Platform::api_keys(const HttpRequest& req, const Caller& caller, co
     if (type != "user" && type != "service-account")
       return error_response(400, "invalid_request", "type must be user or service-account");
     note_use(caller);
-    const std::string key_value =
-        std::string(type == "user" ? kUserKeyPrefix : kServiceKeyPrefix) + random_hex(16);
-    ApiKey key;
-    key.id = "key_" + random_hex(8);
-    key.name = name;
-    key.scope = scope;
-    key.type = type;
-    // Only the hash is kept, as a real platform would: lookups hash the presented value.
-    key.key_hash = sha256(key_value);
-    key.prefix = key_value.substr(0, key_value.find('_', 4) + 1 + 4);
-    key.last4 = key_value.substr(key_value.size() - 4);
-    key.created_by = caller.email;
-    key.created = std::chrono::system_clock::now();
-    key_by_hash_[key.key_hash] = key.id;
-    keys_[key.id] = key;
-    nlohmann::json out = key_record(key);
+    auto [id, key_value] = mint_key(name, scope, type, caller.email, {}, config_.v1_key_ids == V1KeyIds::uuid);
+    nlohmann::json out = key_record(keys_.at(id));
     out["key"] = key_value;  // the only time the value is ever shown
     return json_response(201, out);
   }

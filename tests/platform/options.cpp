@@ -26,6 +26,10 @@ HTTPS. See docs/platform-api.md.
   --device-interval SECONDS    polling interval for device codes (default 1)
   --device-approve-after-polls N  auto-approve a device code after N pending polls (default 1)
   --user-email EMAIL           e-mail of the emulated user (default user@example.com)
+  --cli-connect-interval S     polling interval of CLI-connect logins (default 1)
+  --cli-connect-spelling plain|sec  expires_in/interval (default) or expires_in_sec/interval_sec
+  --no-cli-connect-auto-approve  CLI-connect logins wait for /_emulator/cli-connect/approve
+  --api-key-shape SHAPE        key (default), api_key, api_key_object or api_key_data
   --quiet                      no request log on stderr
   --help                       this text
 )";
@@ -105,6 +109,21 @@ std::variant<Options, int> parse_options(int argc, char** argv) {
       o.config.device_approve_after_polls = static_cast<int>(n);
     } else if (arg == "--user-email") {
       if (!take(o.config.user_email) || o.config.user_email.empty()) return usage_error("--user-email needs an address");
+    } else if (arg == "--cli-connect-interval") {
+      if (!take_int(0, 3600, n)) return usage_error("--cli-connect-interval needs seconds 0-3600");
+      o.config.cli_connect_interval = std::chrono::seconds(n);
+    } else if (arg == "--cli-connect-spelling") {
+      std::string s;
+      auto v = take(s) ? enum_from_name<StartSpelling>(kStartSpellingNames, s) : std::nullopt;
+      if (!v) return usage_error("--cli-connect-spelling needs plain or sec");
+      o.config.cli_connect_spelling = *v;
+    } else if (arg == "--no-cli-connect-auto-approve") {
+      o.config.cli_connect_auto_approve = false;
+    } else if (arg == "--api-key-shape") {
+      std::string s;
+      auto v = take(s) ? enum_from_name<KeyShape>(kKeyShapeNames, s) : std::nullopt;
+      if (!v) return usage_error("--api-key-shape needs key, api_key, api_key_object or api_key_data");
+      o.config.api_key_shape = *v;
     } else if (arg == "--quiet") {
       o.quiet = true;
     } else {

@@ -24,7 +24,9 @@ bool host_header_ok(const std::string& host) {
 bool starts_with(const std::string& s, std::string_view prefix) { return s.rfind(prefix, 0) == 0; }
 }  // namespace
 
-Platform::Platform(Config config) : config_(std::move(config)) {}
+Platform::Platform(Config config) : config_(std::move(config)) {
+  new_platform_project("Demo project", {});  // so `projects list` of the platform CLI shows something
+}
 
 std::string Platform::issuer(const HttpRequest& req) const {
   std::string host = req.header("host");
@@ -44,6 +46,8 @@ HttpResponse Platform::handle_without_faults(const HttpRequest& req) {
     return dispatch(req);
   } catch (const nlohmann::json::exception&) {
     // Type mismatches in client JSON ({"count":"x"}) are the client's error, not ours.
+    if (starts_with(req.path(), "/api/"))
+      return validation_error("body", "__root__", "a field has the wrong type", "type_error");
     return error_response(400, "invalid_request", "malformed request: a field has the wrong type");
   } catch (const std::exception& e) {
     return error_response(500, "server_error", std::string("emulator error: ") + e.what());
@@ -98,6 +102,11 @@ HttpResponse Platform::dispatch(const HttpRequest& req) {
   }
   if (path == "/healthz") return json_response(200, {{"status", "ok"}});
   if (path == "/v1" || starts_with(path, "/v1/")) return api(req);
+  if (path == "/api" || starts_with(path, "/api/")) return platform_api(req);
+  if (path == "/cli-connect") {
+    if (auto r = only({"GET", "POST"})) return *r;
+    return cli_connect_page(req);
+  }
   if (path == "/") {
     return html_response(200, "FluxLoop platform emulator",
                          "<p>A test server. See docs/platform-api.md; discovery is at "

@@ -22,6 +22,9 @@ namespace platform {
 using SteadyTime = std::chrono::steady_clock::time_point;
 using SystemTime = std::chrono::system_clock::time_point;
 
+// The client_id of the grants that CLI-connect logins create (they share the OAuth token tables).
+inline constexpr std::string_view kCliConnectClient = "fluxloop-cli-connect";
+
 // Counters served by GET /_emulator/stats.
 struct Stats {
   std::uint64_t requests = 0, connections = 0;
@@ -33,6 +36,10 @@ struct Stats {
   std::uint64_t revocations = 0, userinfo_requests = 0;
   std::uint64_t api_requests = 0, api_unauthorized = 0, api_forbidden = 0, expired_token_uses = 0;
   std::uint64_t access_tokens_issued = 0, refresh_tokens_issued = 0, faults_injected = 0;
+  // The platform's own surface (/api).
+  std::uint64_t cli_connect_starts = 0, cli_connect_polls = 0, too_fast_polls = 0, cli_connect_refreshes = 0,
+                cli_connect_refreshes_succeeded = 0, cli_connect_refresh_token_reuse = 0;
+  std::uint64_t expired_token_used = 0, platform_api_requests = 0;
 };
 
 class Platform {
@@ -78,8 +85,18 @@ class Platform {
     int polls = 0;
     DeviceStatus status = DeviceStatus::pending;
   };
+  struct CliLogin {  // one CLI-connect login (the platform's device flow), by device_code
+    std::string user_code, email;
+    SteadyTime issued, expires;
+    std::optional<SteadyTime> last_poll;
+    std::chrono::seconds interval{1};
+    int polls = 0;
+    std::uint64_t too_fast_polls = 0;
+    DeviceStatus status = DeviceStatus::pending;
+  };
   struct ApiKey {
     std::string id, name, scope, type, key_hash, prefix, last4, created_by;
+    std::string project_id;  // set for keys made under /api (project-scoped); empty for /v1 keys
     SystemTime created;
     std::optional<SystemTime> last_used;
     std::uint64_t usage_count = 0, failed_attempts = 0;
@@ -95,6 +112,7 @@ class Platform {
   struct Caller {
     bool is_api_key = false;
     std::string email, scope, key_id;  // scope: read | write | read-write | admin
+    bool cli_connect = false;          // an access token of a CLI-connect login
   };
 
   HttpResponse dispatch(const HttpRequest& req);
@@ -123,6 +141,8 @@ class Platform {
   std::variant<std::string, HttpResponse> check_access_token(const std::string& token);
   std::string id_token(const std::string& issuer, const Grant& grant) const;
   std::string new_refresh_token(const std::string& grant_id);
+  // Issues an access token for a grant (lifetime token_lifetime); returns its value.
+  std::string new_access_token(const std::string& grant_id, const std::string& scope);
   void revoke_grant(const std::string& grant_id);
 
   // api.cpp
@@ -136,6 +156,28 @@ class Platform {
   HttpResponse api_keys(const HttpRequest& req, const Caller& caller, const std::string& rest);
   HttpResponse projects(const HttpRequest& req, const Caller& caller, const std::string& rest);
   nlohmann::json key_record(const ApiKey& key) const;
+  // Creates an API key (only its hash is kept); returns its id and its value.
+  std::pair<std::string, std::string> mint_key(const std::string& name, const std::string& scope,
+                                               const std::string& type, const std::string& created_by,
+                                               const std::string& project_id, bool uuid_id);
+
+  // cli_connect.cpp: the platform's device login under /api/cli-connect/ and its human page.
+  HttpResponse cli_connect(const HttpRequest& req);
+  HttpResponse cli_connect_start(const HttpRequest& req);
+  HttpResponse cli_connect_complete(const HttpRequest& req);
+  HttpResponse cli_connect_refresh(const HttpRequest& req);
+  HttpResponse cli_connect_page(const HttpRequest& req);
+  // A new access token for `grant_id` as a CLI-connect credential {"access_token",...,"user_email"}.
+  nlohmann::json cli_credential(const std::string& grant_id, const std::string& refresh_token);
+  HttpResponse admin_cli_connect(const HttpRequest& req, const std::string& action);
+
+  // platform_api.cpp: /api/me, /api/projects, /api/workspaces, /api/api-keys (FastAPI-style errors).
+  HttpResponse platform_api(const HttpRequest& req);
+  HttpResponse platform_projects(const HttpRequest& req, const Caller& caller, const std::string& rest);
+  HttpResponse platform_api_keys(const HttpRequest& req, const Caller& caller, const std::string& rest);
+  nlohmann::json platform_list(const nlohmann::json& items, const char* wrapper) const;
+  nlohmann::json new_platform_project(const std::string& name, std::string id);
+  HttpResponse admin_projects(const HttpRequest& req);
 
   // admin.cpp
   HttpResponse admin(const HttpRequest& req);
@@ -145,6 +187,8 @@ class Platform {
   nlohmann::json config_json() const;
   nlohmann::json stats_json() const;
   std::optional<Outcome> take_fault(const HttpRequest& req);
+  // Stats of the /api surface, merged into stats_json().
+  void platform_stats_json(nlohmann::json& out) const;
   // The pending device code whose user code matches (case and dashes ignored), or nullptr.
   DeviceCode* find_user_code(const std::string& user_code);
 
@@ -159,6 +203,9 @@ class Platform {
   std::unordered_map<std::string, std::string> key_by_hash_;  // sha256(key) -> id
   std::vector<Fault> faults_;
   std::map<std::string, nlohmann::json> projects_;            // /v1/projects demo resource
+  std::unordered_map<std::string, CliLogin> cli_logins_;      // by device_code
+  std::map<std::string, nlohmann::json> platform_projects_;   // /api/projects, by UUID
+  std::string workspace_id_;                                  // the one /api/workspaces entry
 };
 
 }  // namespace platform

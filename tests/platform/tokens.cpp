@@ -39,8 +39,7 @@ std::string Platform::new_refresh_token(const std::string& grant_id) {
   return token;
 }
 
-nlohmann::json Platform::token_body(const std::string& issuer, const std::string& grant_id,
-                                    const std::string& refresh_token, const std::string& scope) {
+std::string Platform::new_access_token(const std::string& grant_id, const std::string& scope) {
   const auto now = std::chrono::steady_clock::now();
   if (access_.size() > kPurgeThreshold) {
     std::erase_if(access_, [&](const auto& kv) { return kv.second.expires + kKeepExpired < now; });
@@ -48,6 +47,12 @@ nlohmann::json Platform::token_body(const std::string& issuer, const std::string
   std::string access = "flx_at_" + random_hex(16);
   access_[access] = AccessToken{grant_id, scope, now + config_.token_lifetime, false};
   ++stats_.access_tokens_issued;
+  return access;
+}
+
+nlohmann::json Platform::token_body(const std::string& issuer, const std::string& grant_id,
+                                    const std::string& refresh_token, const std::string& scope) {
+  const std::string access = new_access_token(grant_id, scope);
   nlohmann::json body = {{"access_token", access},
                          {"token_type", "Bearer"},
                          {"expires_in", config_.token_lifetime.count()},

@@ -44,6 +44,28 @@ std::string random_hex(std::size_t bytes) {
   return to_hex(raw);
 }
 
+namespace {
+// Formats 16 raw bytes as a UUID, stamping version 4 and the RFC 4122 variant.
+std::string format_uuid_v4(unsigned char* b) {
+  b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
+  std::string hex = to_hex(std::string_view(reinterpret_cast<const char*>(b), 16));
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
+         hex.substr(20);
+}
+}  // namespace
+
+std::string random_uuid() {
+  unsigned char raw[16];
+  random_bytes(raw, sizeof raw);
+  return format_uuid_v4(raw);
+}
+
+std::string uuid_from(std::string_view seed) {
+  std::string digest = sha256(seed);
+  return format_uuid_v4(reinterpret_cast<unsigned char*>(digest.data()));
+}
+
 std::string random_user_code() {
   unsigned char raw[8];
   random_bytes(raw, sizeof raw);
@@ -237,6 +259,17 @@ HttpResponse bearer_error(int status, std::string_view error, std::string_view d
   if (!scope.empty()) value += ", scope=\"" + std::string(scope) + "\"";
   r.headers.emplace_back("WWW-Authenticate", value);
   return r;
+}
+
+HttpResponse detail_response(int status, std::string_view detail) {
+  HttpResponse r = json_response(status, {{"detail", detail}});
+  if (status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+HttpResponse validation_error(std::string_view where, std::string_view field, std::string_view msg,
+                              std::string_view type) {
+  return json_response(422, {{"detail", nlohmann::json::array({{{"loc", {where, field}}, {"msg", msg}, {"type", type}}})}});
 }
 
 std::optional<std::string> bearer_token(const HttpRequest& req) {

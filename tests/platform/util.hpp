@@ -16,6 +16,10 @@ namespace platform {
 
 // `bytes` random bytes from OpenSSL's RAND_bytes as lower-case hex (2*bytes characters).
 std::string random_hex(std::size_t bytes);
+// A random UUID in version 4 format ("3f2b…-…-4…-[89ab]…-…"), lower-case.
+std::string random_uuid();
+// A UUID in version 4 format derived from `seed` (SHA-256), so the same seed gives the same UUID.
+std::string uuid_from(std::string_view seed);
 // A user code like "BCDF-GHJK" from the RFC 8628 §6.1 alphabet (no vowels, no look-alikes).
 std::string random_user_code();
 
@@ -57,6 +61,11 @@ HttpResponse bearer_error(int status, std::string_view error, std::string_view d
                           std::string_view scope = {});
 // The token of an "Authorization: Bearer TOKEN" header (scheme case-insensitive), or nullopt.
 std::optional<std::string> bearer_token(const HttpRequest& req);
+// A FastAPI-style error: `status` with {"detail": detail} (401s also get WWW-Authenticate: Bearer).
+HttpResponse detail_response(int status, std::string_view detail);
+// A FastAPI-style 422: {"detail": [{"loc": [where, field], "msg", "type"}]}.
+HttpResponse validation_error(std::string_view where, std::string_view field, std::string_view msg,
+                              std::string_view type = "value_error.missing");
 // A small HTML page.
 HttpResponse html_response(int status, std::string_view title, std::string_view body_html);
 

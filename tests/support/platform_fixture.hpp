@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <future>
 #include <map>
 #include <mutex>
@@ -21,6 +22,11 @@
 namespace testsupport {
 
 inline const std::string kEmulator = FLUXLOOP_TEST_EMULATOR;
+// A stand-in for the platform's own Python CLI (tests/support/platform-cli-standin.py; run it with
+// /usr/bin/python3 or directly): reads $HOME/.fluxloop/auth.json like the real one, prints
+// "standin: refreshed" on stderr whenever it refreshed by itself.
+inline const std::string kPlatformCliStandin =
+    std::string(FLUXLOOP_TEST_SOURCE_DIR) + "/tests/support/platform-cli-standin.py";
 
 // Generates the test PKI (tests/platform/make-test-ca.sh) into `dir`: ca.pem, server.pem,
 // server-key.pem, wrong-host.pem, self-signed.pem and keys. Throws if the script fails.
@@ -94,6 +100,34 @@ class PlatformFixture {
   // GET an API path with a bearer credential.
   HttpReply api_get(const std::string& path, const std::string& bearer) {
     return https_request("GET", issuer_ + path, ca_, {}, {}, bearer);
+  }
+
+  // --- The platform's own surface (/api, CLI connect; docs/platform-api.md). Knobs: config({...}). ---
+  // The server a platform CLI talks to (FLUXLOOP_API_URL): the issuer.
+  const std::string& api_url() const { return issuer_; }
+  // One counter of GET /_emulator/stats ("too_fast_polls", "refresh_token_reuse",
+  // "expired_token_used", …); throws if the emulator has no such counter.
+  std::uint64_t counter(const std::string& name);
+  // GET /_emulator/cli-connect: {"logins": [{"user_code","status","polls","too_fast_polls","interval"}]}.
+  nlohmann::json cli_connect_logins() { return admin("GET", "/_emulator/cli-connect"); }
+  // Waits until a CLI-connect login is pending (someone called /api/cli-connect/start) and returns its
+  // user code (the newest pending one if several). Throws after `timeout`.
+  std::string wait_for_cli_connect_login(std::chrono::milliseconds timeout = std::chrono::seconds(15));
+  // Approves / denies / expires the pending CLI-connect login with `user_code` (empty: every pending
+  // one); `email` is the user it logs in. Throws when none matched.
+  void approve_cli_connect(const std::string& user_code = {}, const std::string& email = {});
+  void deny_cli_connect(const std::string& user_code = {});
+  void expire_cli_connect(const std::string& user_code = {});
+  // A CLI-connect login without the flow: a credential {"access_token","refresh_token","expires_at",
+  // "user_id","user_email"} (for seeding auth.json; never print it).
+  nlohmann::json mint_cli_credential(const std::string& email = {});
+  // The projects under /api (UUID ids; the first is "Demo project") and seeding one more.
+  nlohmann::json platform_projects() { return admin("GET", "/_emulator/projects").at("projects"); }
+  nlohmann::json add_platform_project(const std::string& name) { return admin("POST", "/_emulator/projects", {{"name", name}}); }
+  // The environment a platform CLI (the stand-in or the real one) needs to reach this emulator:
+  // FLUXLOOP_API_URL, FLUXLOOP_CA_BUNDLE and SSL_CERT_FILE.
+  Env platform_cli_env() const {
+    return {{"FLUXLOOP_API_URL", issuer_}, {"FLUXLOOP_CA_BUNDLE", ca_}, {"SSL_CERT_FILE", ca_}};
   }
 
   // Writes a credentials file (the multi-profile shape, 0600) at `path` holding profile `profile`
