@@ -108,32 +108,31 @@ asio::awaitable<proto::Result<proto::BridgeSyncReply>> App::State::on(const prot
   proto::BridgeSyncReply reply;
   reply.profile = resolve("");
   reply.path = bridge ? bridge->path() : std::string();
-  if (!config.cli_bridge) {
-    reply.state = "off";
-    co_return reply;
-  }
-  if (!bridged_kind(reply.profile)) {
-    reply.state = "not_bridged";
-    co_return reply;
-  }
-  if (passphrase_lock->locked()) {
-    reply.state = "locked";
-    co_return reply;
-  }
-  const auto* entry = cache.find(reply.profile);
-  if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) {
-    reply.state = "no_login";
-    co_return reply;
-  }
-  if (!entry->valid_for(std::chrono::seconds(request.min_valid)) && !entry->credentials.refresh_token.empty()) {
-    // Tokens that live less than min_valid are never valid that long: one refresh is the best there is.
-    if (auto refreshed = co_await refresher->refresh(reply.profile, tokens::Refresher::Mode::respect_backoff); !refreshed) {
-      co_return std::move(refreshed).error();
+  const auto target_state = [&]() -> std::string {
+    if (!config.cli_bridge) return "off";
+    if (!bridged_kind(reply.profile)) return "not_bridged";
+    if (passphrase_lock->locked()) return "locked";
+    const auto* entry = cache.find(reply.profile);
+    if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) return "no_login";
+    return "fresh";
+  };
+  if (target_state() == "fresh") {
+    const auto* entry = cache.find(reply.profile);
+    if (!entry->valid_for(std::chrono::seconds(request.min_valid)) && !entry->credentials.refresh_token.empty()) {
+      // Tokens that live less than min_valid are never valid that long: one refresh is the best there is.
+      if (auto refreshed = co_await refresher->refresh(reply.profile, tokens::Refresher::Mode::respect_backoff); !refreshed) {
+        co_return std::move(refreshed).error();
+      }
     }
   }
-  bridge_changed();  // one more look even when nothing changed: someone may have edited the file
-  if (auto settled = co_await bridge->settle(); !settled) co_return std::move(settled).error();
-  reply.state = "fresh";
+  // One more look whatever the state, even when nothing changed: someone may have edited the file,
+  // and the answer then means "the agent has looked at the file since the request arrived".
+  bridge_changed();
+  proto::Status settled = proto::Ok{};
+  if (bridge) settled = co_await bridge->settle();
+  reply.state = target_state();
+  if (reply.state != "fresh") co_return reply;
+  if (!settled) co_return std::move(settled).error();  // the file could not be written
   if (const auto* now = cache.find(reply.profile); now && now->expires) {
     reply.expires_at = tokens::format_rfc3339(tokens::to_system_time(*now->expires));
   }
