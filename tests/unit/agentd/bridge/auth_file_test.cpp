@@ -121,7 +121,7 @@ TEST_CASE("bridge auth.json: written 0600 in a 0700 directory, an existing 0755 
   CHECK_FALSE(*again);
 }
 
-TEST_CASE("bridge auth.json: reads refuse symlinks, FIFOs and oversized files; a symlinked directory is refused") {
+TEST_CASE("bridge auth.json: reads refuse symlinks, FIFOs and oversized files, and a symlinked directory") {
   testsupport::TempDir dir;
   const std::string home = dir.path() + "/.fluxloop";
   std::filesystem::create_directories(home);

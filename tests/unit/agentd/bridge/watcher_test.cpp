@@ -62,7 +62,7 @@ TEST_CASE("bridge watcher: writes in place, renames into place, unlinks and rena
   CHECK(seen.size() == 5);
 }
 
-TEST_CASE("bridge watcher: the directory going away ends the watch and says so; stop() silences it") {
+TEST_CASE("bridge watcher: the directory going away ends the watch and says so, and stop() silences it") {
   testsupport::TempDir dir;
   const std::string watched = dir.path() + "/.fluxloop";
   std::filesystem::create_directories(watched);
