@@ -46,6 +46,7 @@ bridge::Target App::State::bridge_target() {
     target.login.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));
   }
   target.login.user_email = c.user_email;
+  target.login.user_id = c.user_id;
   return target;
 }
 
@@ -60,6 +61,7 @@ asio::awaitable<proto::Status> App::State::bridge_adopt(const std::string& profi
   credentials.refresh_token = std::move(login.refresh_token);
   credentials.expires_at = std::move(login.expires_at);
   credentials.user_email = std::move(login.user_email);
+  credentials.user_id = std::move(login.user_id);
   // Bound to the profile's API endpoint: the agent refreshes it there from now on.
   if (auto it = config.profiles.find(profile); it != config.profiles.end()) credentials.api_endpoint = it->second.api_endpoint;
   stamp_arrival(profile, credentials);

@@ -23,6 +23,7 @@ struct Field {
 constexpr std::array kFields{
     Field{"access_token", &Credentials::access_token},   Field{"refresh_token", &Credentials::refresh_token},
     Field{"expires_at", &Credentials::expires_at},       Field{"user_email", &Credentials::user_email},
+    Field{"user_id", &Credentials::user_id},
     Field{"api_endpoint", &Credentials::api_endpoint},   Field{"issuer", &Credentials::issuer},
     Field{"token_endpoint", &Credentials::token_endpoint}, Field{"client_id", &Credentials::client_id},
     Field{"api_key", &Credentials::api_key},             Field{"api_key_id", &Credentials::api_key_id},

@@ -16,6 +16,7 @@ struct Credentials {
   std::string refresh_token;
   std::string expires_at;  // RFC 3339 UTC ("2024-11-02T10:00:00Z"); empty when unknown
   std::string user_email;
+  std::string user_id;  // the platform's user id (fluxloop profiles; the platform CLI's auth.json)
   std::string api_endpoint;
   std::string issuer;
   std::string token_endpoint;

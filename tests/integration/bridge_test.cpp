@@ -37,7 +37,7 @@ TEST_CASE("bridge: an imported platform CLI login shows in auth.json without its
   CHECK(file.at("refresh_token") == "");
   CHECK(file.at("user_email") == "user@example.com");
   CHECK(file.at("expires_at").get<std::string>().back() == 'Z');
-  CHECK(file.contains("user_id"));
+  CHECK(file.at("user_id") == "user-1");
   CHECK(testsupport::read_file(path).find(kRefresh) == std::string::npos);
   CHECK(mode_of(path) == 0600);
   CHECK(mode_of(f.dir() + "/.fluxloop") == 0700);

@@ -11,6 +11,7 @@
 
 #include "agentd/bridge/auth_file.hpp"
 #include "agentd/config/config.hpp"
+#include "agentd/store/credentials.hpp"
 #include "tests/support/process.hpp"
 
 using agentd::bridge::looks_like_platform_login;
@@ -170,4 +171,18 @@ TEST_CASE("bridge config: cli_bridge is on by default, written only when off, an
   CHECK_FALSE(loaded->cli_bridge);
   testsupport::write_file(path, R"({"cli_bridge": "no"})");
   CHECK_FALSE(agentd::config::load(path).ok());
+}
+
+TEST_CASE("bridge auth.json: `auth import` reads the platform CLI's file, user_id included") {
+  auto parsed = agentd::store::parse_credentials(platform_file("2030-01-02T03:04:05Z"), "production");
+  REQUIRE(parsed.ok());
+  const auto& c = parsed->profiles.at("production");
+  CHECK(c.access_token == kAccess);
+  CHECK(c.refresh_token == kRefresh);
+  CHECK(c.user_id == "u-42");
+  CHECK(c.user_email == "user@example.com");
+  // And the store keeps it (a keyring item or the file store round-trips through these).
+  auto back = agentd::store::parse_credentials(agentd::store::serialize_profile(c), "p");
+  REQUIRE(back.ok());
+  CHECK(back->profiles.at("p").user_id == "u-42");
 }
