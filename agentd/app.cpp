@@ -31,6 +31,8 @@ App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_
   state_->discovery = std::make_unique<oauth::DiscoveryCache>(*state_->http);
   state_->monitor = std::make_unique<audit::Monitor>(state_->executor,
                                                      state_->options.home + "/" + std::string(audit::kLogName));
+  state_->kinds = std::make_unique<kinds::Registry>(
+      kinds::Services{state_->executor, state_->http.get(), state_->discovery.get()});
   state_->refresher = std::make_unique<tokens::Refresher>(
       state_->executor, state_->cache, audit::observe_refreshes(state_->refresher_hooks(), *state_->monitor));
   state_->passphrase_lock = std::make_unique<lock::PassphraseLock>(state_->executor);
@@ -135,6 +137,23 @@ asio::awaitable<proto::Status> App::State::ensure_loaded() {
   store_problem.clear();
   loaded = true;
   co_return proto::Ok{};
+}
+
+kinds::ProfileView App::State::view_of(const std::string& profile) const {
+  kinds::ProfileView view;
+  view.name = profile;
+  const auto configured = config.profiles.find(profile);
+  const auto held = cache.entries().find(profile);
+  if (configured != config.profiles.end()) view.config = configured->second;
+  view.kind = kinds::kind_of(configured != config.profiles.end() ? &configured->second : nullptr,
+                             held != cache.entries().end() ? &held->second.credentials : nullptr);
+  return view;
+}
+
+void App::State::credentials_changed(const std::string& profile, CredentialChange change) {
+  if (credential_observers.empty()) return;
+  const CredentialEvent event{profile, view_of(profile).kind, change};
+  for (const auto& observer : credential_observers) observer(event);
 }
 
 tokens::Entry& App::State::remember(const std::string& profile, store::Credentials credentials) {

@@ -24,7 +24,6 @@ namespace agentd {
 namespace {
 namespace asio = boost::asio;
 
-constexpr std::string_view kKeysPath = "/v1/api-keys";
 constexpr std::int64_t kMaxGraceSeconds = proto::kMaxDurationSeconds;
 constexpr std::size_t kMaxNameLength = 200;
 
@@ -55,53 +54,108 @@ std::vector<std::string> holders(App::State& state, const proto::ApiKeyRecord& r
   return out;
 }
 
-// One record at the platform: by id (GET /v1/api-keys/{id}) or by value (POST …/lookup: the key
-// travels only in the body, never in a URL or a log line).
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& state, const proto::Target& target,
-                                                                const std::string& key_or_id) {
-  platform::Call call;
-  call.what = "look up the API key";
-  if (platform::looks_like_key_id(key_or_id)) {
-    call.path = std::string(kKeysPath) + "/" + key_or_id;
-  } else if (platform::looks_like_key(key_or_id)) {
-    call.method = "POST";
-    call.path = std::string(kKeysPath) + "/lookup";
-    nlohmann::json body = nlohmann::json::object();
-    body["key"] = key_or_id;
-    call.body = body.dump();
-  } else {
-    co_return proto::Error{proto::ErrorCode::invalid_argument,
-                           "expected an API key id (key_…) or a key (flx_api_… or flx_sa_…); `fluxloop apikeys list` "
-                           "shows the ids"};
+// Where the keys of a target live: its profile's kind's key API, and the project when that kind's
+// keys are per project (required then).
+struct KeyPlace {
+  kinds::KeyApi api;
+  std::string project_id;
+  std::string collection() const { return std::string(api.collection); }
+  std::string item(const std::string& id) const { return collection() + "/" + platform::path_segment(id); }
+};
+
+proto::Result<KeyPlace> place_of(App::State& state, const proto::Target& target) {
+  const auto view = state.view_of(state.resolve(target.profile));
+  KeyPlace place{state.kind_of(view).keys(), target.project_id};
+  if (place.api.per_project && place.project_id.empty()) {
+    return proto::Error{proto::ErrorCode::invalid_argument,
+                        "API keys of " + std::string(proto::to_string(view.kind)) + " profile '" + view.name +
+                            "' belong to a project: pass --project-id ID, or select a project with the platform CLI's "
+                            "`fluxloop projects select ID` (it writes .fluxloop/project.json in this directory)"};
   }
-  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
-  if (!answer) co_return std::move(answer).error();
-  auto json = json_of(*answer, "look up the API key");
-  if (!json) co_return std::move(json).error();
-  auto record = platform::record_from_json(*json);
-  if (record) record->profiles = holders(state, *record);
-  co_return record;
+  return place;
 }
 
-asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> list_records(App::State& state,
-                                                                             const proto::Target& target) {
-  platform::Call call{.method = "GET", .path = std::string(kKeysPath), .body = {}, .what = "list API keys"};
+asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> list_records(App::State& state, const proto::Target& target) {
+  auto place = place_of(state, target);
+  if (!place) co_return std::move(place).error();
+  std::string path = place->collection();
+  if (place->api.per_project) path += "?project_id=" + platform::path_segment(place->project_id);
+  platform::Call call{.method = "GET", .path = std::move(path), .body = {}, .what = "list API keys"};
   auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   auto json = json_of(*answer, "list API keys");
   if (!json) co_return std::move(json).error();
-  const auto keys = json->find("api_keys");
-  if (!json->is_object() || keys == json->end() || !keys->is_array()) {
-    co_return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer has no api_keys"};
+  auto records = platform::records_from_json(*json);
+  if (!records) co_return std::move(records).error();
+  for (auto& record : *records) record.profiles = holders(state, record);
+  co_return records;
+}
+
+// One record at the platform, by what the user typed: a key given by value (looked up where the
+// platform can, else matched in the list by prefix and last4; never in a URL or a log line), else
+// an exact id, then an exact name. Two keys of that name: an error naming the way out.
+asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& state, const proto::Target& target,
+                                                                const std::string& key_or_id) {
+  auto place = place_of(state, target);
+  if (!place) co_return std::move(place).error();
+  const bool by_value = platform::looks_like_key(key_or_id);
+  if (!by_value && !platform::is_key_id(key_or_id) && key_or_id.size() > kMaxNameLength) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "expected an API key id, name or key; `fluxloop apikeys list` shows them"};
   }
-  std::vector<proto::ApiKeyRecord> out;
-  for (const auto& item : *keys) {
-    auto record = platform::record_from_json(item);
-    if (!record) co_return std::move(record).error();
-    record->profiles = holders(state, *record);
-    out.push_back(std::move(*record));
+  if (by_value && place->api.lookup_by_value) {
+    nlohmann::json body = nlohmann::json::object();
+    body["key"] = key_or_id;
+    platform::Call call{.method = "POST", .path = place->collection() + "/lookup", .body = body.dump(), .what = "look up the API key"};
+    auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+    if (!answer) co_return std::move(answer).error();
+    auto json = json_of(*answer, "look up the API key");
+    if (!json) co_return std::move(json).error();
+    auto record = platform::record_from_json(*json);
+    if (record) record->profiles = holders(state, *record);
+    co_return record;
   }
-  co_return out;
+  if (!by_value && place->api.item_get && platform::is_key_id(key_or_id)) {
+    platform::Call call{.method = "GET", .path = place->item(key_or_id), .body = {}, .what = "look up the API key"};
+    auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+    if (answer) {
+      auto json = json_of(*answer, "look up the API key");
+      if (!json) co_return std::move(json).error();
+      auto record = platform::record_from_json(*json);
+      if (record) record->profiles = holders(state, *record);
+      co_return record;
+    }
+    if (answer.error().code != proto::ErrorCode::not_found) co_return std::move(answer).error();
+    // No key with that id: it may be a name.
+  }
+  auto keys = co_await list_records(state, target);
+  if (!keys) co_return std::move(keys).error();
+  if (by_value) {
+    store::Credentials holder;
+    holder.api_key = key_or_id;
+    for (auto& key : *keys) {
+      if (platform::holds_key(holder, key)) co_return std::move(key);
+    }
+    co_return proto::Error{proto::ErrorCode::not_found, "no active API key matches the key given; `fluxloop apikeys list` shows them"};
+  }
+  for (auto& key : *keys) {
+    if (key.id == key_or_id) co_return std::move(key);
+  }
+  std::vector<proto::ApiKeyRecord> named;
+  for (auto& key : *keys) {
+    if (key.name == key_or_id) named.push_back(std::move(key));
+  }
+  if (named.size() > 1) {
+    std::string ids;
+    for (const auto& key : named) ids += (ids.empty() ? "" : ", ") + key.id;
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "several API keys are named '" + key_or_id + "' (" + ids + "): name one by its id"};
+  }
+  if (named.empty()) {
+    co_return proto::Error{proto::ErrorCode::not_found,
+                           "no API key with the id or name '" + key_or_id + "'; `fluxloop apikeys list` shows them"};
+  }
+  co_return std::move(named.front());
 }
 
 struct Created {
@@ -113,29 +167,35 @@ struct Created {
 
 asio::awaitable<proto::Result<Created>> create_key(App::State& state, const proto::Target& target, const std::string& name,
                                                    const std::string& scope, const std::string& type) {
+  auto place = place_of(state, target);
+  if (!place) co_return std::move(place).error();
   nlohmann::json body = nlohmann::json::object();
+  if (place->api.per_project) body["project_id"] = place->project_id;
   body["name"] = name;
   if (!scope.empty()) body["scope"] = scope;
   if (!type.empty()) body["type"] = type;
-  platform::Call call{.method = "POST", .path = std::string(kKeysPath), .body = body.dump(), .what = "create an API key"};
+  platform::Call call{.method = "POST", .path = place->collection(), .body = body.dump(), .what = "create an API key"};
   auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   auto json = json_of(*answer, "create an API key");
   if (!json) co_return std::move(json).error();
-  auto record = platform::record_from_json(*json);
-  if (!record) co_return std::move(record).error();
-  Created created;
-  if (auto key = json->find("key"); key != json->end() && key->is_string()) created.key = key->get<std::string>();
-  if (!platform::looks_like_key(created.key)) {
-    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + record->id + " but sent no usable key"};
+  auto parsed = platform::created_from_json(*json);
+  if (!parsed) co_return std::move(parsed).error();
+  if (!platform::looks_like_key(parsed->key)) {
+    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + parsed->record.id + " but sent no usable key"};
   }
-  created.record = std::move(*record);
+  Created created;
+  created.record = std::move(parsed->record);
+  created.key = parsed->key;
   created.api_endpoint = answer->api_endpoint;
   co_return created;
 }
 
 asio::awaitable<proto::Status> delete_key(App::State& state, const proto::Target& target, const std::string& id) {
-  platform::Call call{.method = "DELETE", .path = std::string(kKeysPath) + "/" + id, .body = {}, .what = "revoke API key " + id};
+  // Revoking needs no project: the id names the key.
+  const auto view = state.view_of(state.resolve(target.profile));
+  const std::string path = std::string(state.kind_of(view).keys().collection) + "/" + platform::path_segment(id);
+  platform::Call call{.method = "DELETE", .path = path, .body = {}, .what = "revoke API key " + id};
   auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   spdlog::info("revoked API key {}", id);
@@ -151,6 +211,7 @@ asio::awaitable<proto::Status> store_key(App::State& state, const std::string& p
   auto saved = co_await state.store->save(profile, credentials);
   if (!saved) co_return saved;
   state.remember(profile, std::move(credentials));
+  state.credentials_changed(profile, CredentialChange::saved);
   co_return proto::Ok{};
 }
 
@@ -202,6 +263,14 @@ asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const pr
   spdlog::info("created API key {} ({}, {})", created->record.id, created->record.scope, created->record.type);
   if (!profile.empty()) {
     store::Credentials credentials;
+    // The new profile belongs where its key came from: an oidc origin passes on its issuer and
+    // client id, so the profile's kind (agentd/kinds/registry.hpp kind_of) is the origin's.
+    const auto origin = view_of(resolve(request.target.profile));
+    if (origin.kind == proto::ProfileKind::oidc) {
+      const auto* held = cache.find(origin.name);
+      credentials.issuer = !origin.config.issuer.empty() ? origin.config.issuer : held ? held->credentials.issuer : "";
+      credentials.client_id = !origin.config.client_id.empty() ? origin.config.client_id : held ? held->credentials.client_id : "";
+    }
     stamp_arrival(profile, credentials);
     if (auto stored = co_await store_key(*this, profile, *created, std::move(credentials)); !stored) {
       // Nobody could ever use the key: take it back rather than leave it alive and unknown.
@@ -255,23 +324,8 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
   }
   // Every holder must be known before the old key is scheduled to die.
   if (auto loaded = co_await ensure_loaded(); !loaded) co_return std::move(loaded).error();
-  // The old key: by id or value, else by its name among the active keys (which must be unique).
-  proto::Result<proto::ApiKeyRecord> old = proto::Error{proto::ErrorCode::not_found, "no API key named '" + request.name_or_id + "'"};
-  if (platform::looks_like_key_id(request.name_or_id) || platform::looks_like_key(request.name_or_id)) {
-    old = co_await find_record(*this, request.target, request.name_or_id);
-  } else {
-    auto keys = co_await list_records(*this, request.target);
-    if (!keys) co_return std::move(keys).error();
-    int matches = 0;
-    for (auto& key : *keys) {
-      if (key.name != request.name_or_id) continue;
-      if (++matches > 1) {
-        co_return proto::Error{proto::ErrorCode::invalid_argument,
-                               "several API keys are named '" + request.name_or_id + "': rotate one by its id (`fluxloop apikeys list`)"};
-      }
-      old = key;
-    }
-  }
+  // The old key: by value, else by exact id, then exact name (which must be unique).
+  auto old = co_await find_record(*this, request.target, request.name_or_id);
   if (!old) co_return std::move(old).error();
 
   auto created = co_await create_key(*this, request.target, old->name, old->scope, old->type);

@@ -58,6 +58,7 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
     // Persist before serving: a token the agent hands out must survive an agent restart.
     if (auto saved = co_await store->save(name, credentials); !saved) co_return std::move(saved).error();
     remember(name, std::move(credentials));
+    credentials_changed(name, CredentialChange::saved);
     reply.profiles.push_back(name);
     spdlog::info("imported credentials for profile {}", name);
   }
@@ -85,6 +86,7 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
   for (const auto& name : names) {
     proto::ProfileStatus status;
     status.name = name;
+    status.kind = view_of(name).kind;
     if (auto it = config.profiles.find(name); it != config.profiles.end()) {
       status.issuer = it->second.issuer;
       status.api_endpoint = it->second.api_endpoint;
@@ -95,11 +97,12 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
         co_return proto::Error{proto::ErrorCode::no_such_profile,
                                "no profile named '" + name + "'; see `fluxloop profile list`"};
       }
-      status.state = "no_credentials";
+      status.state = proto::ProfileState::no_credentials;
       status.last_error = store_problem;
     } else {
       const auto& c = entry->credentials;
       status.user_email = c.user_email;
+      status.user_id = c.user_id;
       status.access_token = proto::mask_secret(c.access_token);
       status.refresh_token = proto::mask_secret(c.refresh_token);
       if (status.issuer.empty()) status.issuer = c.issuer;
@@ -112,11 +115,15 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
       status.forget_at = c.forget_at;
       status.credential = c.api_key.empty() ? "oauth" : "api_key";
       status.api_key = proto::mask_secret(c.api_key);
-      if (!c.api_key.empty()) status.state = "valid";  // a key has no expiry; the platform says if it is revoked
-      else if (entry->login_required) status.state = "login_required";
-      else if (entry->valid_for(std::chrono::seconds(0))) status.state = "valid";
-      else status.state = c.refresh_token.empty() ? "login_required" : "expired";
+      using proto::ProfileState;
+      if (!c.api_key.empty()) status.state = ProfileState::valid;  // a key has no expiry; the platform says if it is revoked
+      else if (entry->login_required) status.state = ProfileState::login_required;
+      else if (entry->valid_for(std::chrono::seconds(0))) status.state = ProfileState::valid;
+      else status.state = c.refresh_token.empty() ? ProfileState::login_required : ProfileState::expired;
     }
+    // A login under way (also one finishing after `auth login --no-wait`) is what the user waits for,
+    // even while an older token is still served.
+    if (login_pending(name)) status.state = proto::ProfileState::login_pending;
     if (status.api_endpoint.empty()) status.api_endpoint = std::string(config::kDefaultApiEndpoint);
     if (const auto* used = monitor->figures(audit::CredentialKind::profile, name)) {
       if (used->last_used) status.last_used = tokens::format_rfc3339(*used->last_used);

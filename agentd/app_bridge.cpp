@@ -1,5 +1,7 @@
 // The CLI bridge in the agent: what $HOME/.fluxloop/auth.json should hold (agentd/bridge), adopting
 // the platform CLI's logins, logging out when it deletes the file, and bridge_sync for pass-through.
+#include <cstdlib>
+
 #include <spdlog/spdlog.h>
 
 #include "agentd/app_state.hpp"
@@ -18,14 +20,19 @@ constexpr std::chrono::seconds kBridgeLead{330};
 }  // namespace
 
 bool App::State::bridged_kind(const std::string& profile) const {
-  // The kind `fluxloop` (CLI connect): a profile configured without an issuer, or not configured
-  // at all (zero set-up), whose credentials name no issuer either.
-  if (auto it = config.profiles.find(profile); it != config.profiles.end() && !it->second.issuer.empty()) return false;
-  if (auto it = cache.entries().find(profile); it != cache.entries().end()) {
-    const auto& c = it->second.credentials;
-    if (!c.issuer.empty() || !c.token_endpoint.empty()) return false;
+  return view_of(profile).kind == proto::ProfileKind::fluxloop;
+}
+
+// The API endpoint an adopted login is bound to: the profile's; for a profile not configured yet (zero
+// set-up), the agent's FLUXLOOP_API_ENDPOINT or its aliases, as a first `auth login` would use.
+std::string App::State::bridge_endpoint(const std::string& profile) const {
+  const auto view = view_of(profile);
+  if (config.profiles.contains(profile)) return view.api_endpoint();
+  for (const char* name : {"FLUXLOOP_API_ENDPOINT", "FLUXLOOP_API_URL", "FLUXLOOP_SYNC_URL"}) {
+    const char* value = std::getenv(name);
+    if (value && *value && config::validate_https_url(value, name)) return value;
   }
-  return true;
+  return view.api_endpoint();
 }
 
 bridge::Target App::State::bridge_target() {
@@ -63,11 +70,12 @@ asio::awaitable<proto::Status> App::State::bridge_adopt(const std::string& profi
   credentials.user_email = std::move(login.user_email);
   credentials.user_id = std::move(login.user_id);
   // Bound to the profile's API endpoint: the agent refreshes it there from now on.
-  if (auto it = config.profiles.find(profile); it != config.profiles.end()) credentials.api_endpoint = it->second.api_endpoint;
+  credentials.api_endpoint = bridge_endpoint(profile);
   stamp_arrival(profile, credentials);
   // Stored before the file loses its refresh token: a crash in between loses nothing.
   if (auto saved = co_await store->save(profile, credentials); !saved) co_return saved;
   remember(profile, std::move(credentials));
+  credentials_changed(profile, CredentialChange::saved);
   co_return proto::Ok{};
 }
 
@@ -79,6 +87,7 @@ asio::awaitable<void> App::State::bridge_logout(const std::string& profile) {
   cache.erase(profile);
   refresher->forget(profile);
   sweeper->disarm(profile);
+  credentials_changed(profile, CredentialChange::forgotten);
   spdlog::info("logged out of profile {} (the platform has no revocation: forgotten locally)", profile);
 }
 
@@ -92,8 +101,9 @@ void App::State::start_bridge() {
     if (!current.empty()) refresher->set_min_lead(current, kBridgeLead);
   };
   bridge = std::make_unique<bridge::Bridge>(executor, bridge::default_bridge_path(), std::move(hooks));
-  cache.observe([this](const std::string& profile) {
-    if (profile.empty() || profile == resolve("")) bridge_changed();
+  // Every change of the default profile's credentials (login, import, refresh, logout, lifetime end).
+  credential_observers.push_back([this](const CredentialEvent& event) {
+    if (event.profile == resolve("")) bridge_changed();
   });
   bridge->start();
 }

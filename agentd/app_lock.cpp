@@ -80,6 +80,7 @@ lock::Sweeper::Hooks App::State::sweeper_hooks() {
     // Out of memory first: from here on nothing serves them, whatever the store does.
     cache.erase(profile);
     refresher->forget(profile);
+    credentials_changed(profile, CredentialChange::forgotten);
   };
   hooks.erase = [this](const std::string& profile) -> asio::awaitable<void> {
     // A refresh in flight persists its result before it notices the profile is gone: let it land,

@@ -13,12 +13,17 @@ namespace asio = boost::asio;
 
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileAdd& request, const server::Peer&) {
   if (auto ok = config::validate_profile_name(request.name); !ok) co_return std::move(ok).error();
-  if (auto ok = config::validate_https_url(request.issuer, "--issuer"); !ok) co_return std::move(ok).error();
+  if (request.kind == proto::ProfileKind::oidc) {
+    if (auto ok = config::validate_https_url(request.issuer, "--issuer"); !ok) co_return std::move(ok).error();
+    if (request.client_id.empty()) {
+      co_return proto::Error{proto::ErrorCode::invalid_argument, "--client-id must not be empty"};
+    }
+  } else if (!request.issuer.empty() || !request.client_id.empty()) {
+    co_return proto::Error{proto::ErrorCode::invalid_argument,
+                           "a " + std::string(proto::to_string(request.kind)) + " profile takes no --issuer or --client-id"};
+  }
   if (!request.api_endpoint.empty()) {
     if (auto ok = config::validate_https_url(request.api_endpoint, "--api-endpoint"); !ok) co_return std::move(ok).error();
-  }
-  if (request.client_id.empty()) {
-    co_return proto::Error{proto::ErrorCode::invalid_argument, "--client-id must not be empty"};
   }
   if (request.lifetime_seconds < 0 || request.lifetime_seconds > lock::kMaxLifetimeSeconds) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "--lifetime must be between 1 s and 366 d"};
@@ -29,11 +34,11 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
                                request.name + "`"};
   }
   auto updated = config;
-  updated.profiles[request.name] = config::Profile{request.issuer, request.client_id, request.api_endpoint, request.scopes,
-                                                   request.lifetime_seconds};
+  updated.profiles[request.name] = config::Profile{request.kind, request.issuer, request.client_id, request.api_endpoint,
+                                                   request.scopes, request.lifetime_seconds};
   if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
   config = std::move(updated);
-  spdlog::info("profile added: {}", request.name);
+  spdlog::info("profile added: {} ({})", request.name, proto::to_string(request.kind));
   co_return proto::OkReply{};
 }
 
@@ -47,6 +52,7 @@ asio::awaitable<proto::Result<proto::ProfileListReply>> App::State::on(const pro
   for (const auto& name : names) {
     proto::ProfileInfo info;
     info.name = name;
+    info.kind = view_of(name).kind;
     if (auto it = config.profiles.find(name); it != config.profiles.end()) {
       info.issuer = it->second.issuer;
       info.client_id = it->second.client_id;
@@ -82,6 +88,7 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
     if (auto erased = co_await store->erase(request.name); !erased) co_return std::move(erased).error();
     cache.erase(request.name);
     sweeper->disarm(request.name);
+    credentials_changed(request.name, CredentialChange::forgotten);
   }
   auto updated = config;
   updated.profiles.erase(request.name);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include "agentd/audit/monitor.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/http/https_client.hpp"
+#include "agentd/kinds/registry.hpp"
 #include "agentd/lock/lifetime.hpp"
 #include "agentd/lock/passphrase_lock.hpp"
 #include "agentd/oauth/discovery.hpp"
@@ -39,6 +41,15 @@ struct Target;
 struct PlatformLogin;
 }
 
+// What happened to a profile's credentials (CredentialObserver).
+enum class CredentialChange { saved, refreshed, forgotten };
+struct CredentialEvent {
+  std::string profile;
+  proto::ProfileKind kind;  // the profile's kind when the change happened
+  CredentialChange change;
+};
+using CredentialObserver = std::function<void(const CredentialEvent&)>;
+
 struct App::State {
   boost::asio::any_io_executor executor;
   AppOptions options;
@@ -62,20 +73,23 @@ struct App::State {
 
   // Puts credentials in the cache and arms their proactive refresh.
   tokens::Entry& remember(const std::string& profile, store::Credentials credentials);
-  // The issuer, client id and token endpoint a profile's credentials are refreshed with:
-  // the credentials' own (an imported file may carry them), else the profile's configuration.
-  struct OAuthClient {
-    std::string issuer;
-    std::string client_id;
-    std::string token_endpoint;
-    std::vector<std::string> scopes;
-  };
-  OAuthClient oauth_client_of(const std::string& profile, const store::Credentials& credentials) const;
-  // Discovery (cached) for a profile's issuer: the endpoints of its authorization server.
-  boost::asio::awaitable<oauth::Result<oauth::ProviderMetadata>> metadata_of(const OAuthClient& client);
+
+  // Profile kinds (agentd/kinds): every login, refresh and logout goes through the profile's kind.
+  std::unique_ptr<kinds::Registry> kinds;  // before the refresher, whose hooks use it
+  // A profile as its kind sees it: name, kind (configured, else from the credentials held) and configuration.
+  kinds::ProfileView view_of(const std::string& profile) const;
+  kinds::ProfileKind& kind_of(const kinds::ProfileView& view) const { return (*kinds)[view.kind]; }
   tokens::RefresherHooks refresher_hooks();
 
+  // Observers of credential changes (the auth.json bridge, …): called on the I/O thread after the
+  // change is in the cache and the store (saved: login, import, a stored API key; refreshed;
+  // forgotten: logout, profile remove, lifetime end). They must not block.
+  std::vector<CredentialObserver> credential_observers;
+  void credentials_changed(const std::string& profile, CredentialChange change);
+
   std::map<std::string, std::shared_ptr<Login>> logins;  // by login id
+  // True while a login of `profile` is under way (auth status: login_pending).
+  bool login_pending(const std::string& profile) const;
 
   // agentd/app_lock.cpp: `agent lock` and --lifetime (created in App::App).
   std::unique_ptr<lock::PassphraseLock> passphrase_lock;
@@ -125,10 +139,11 @@ struct App::State {
 
   // agentd/app_bridge.cpp: the CLI bridge, $HOME/.fluxloop/auth.json for the platform CLI.
   std::unique_ptr<bridge::Bridge> bridge;
-  void start_bridge();    // after the store is loaded; follows the token cache from then on
+  void start_bridge();    // after the store is loaded; follows credential_observers from then on
   void bridge_changed();  // lock, unlock, configuration: the bridge file may have to change
   // True when `profile` is of kind fluxloop (the only kind the bridge serves).
   bool bridged_kind(const std::string& profile) const;
+  std::string bridge_endpoint(const std::string& profile) const;
   bridge::Target bridge_target();
   boost::asio::awaitable<proto::Status> bridge_adopt(const std::string& profile, bridge::PlatformLogin login);
   boost::asio::awaitable<void> bridge_logout(const std::string& profile);

@@ -20,49 +20,15 @@ constexpr int kMaxRefreshRounds = 2;
 
 }  // namespace
 
-App::State::OAuthClient App::State::oauth_client_of(const std::string& profile,
-                                                    const store::Credentials& credentials) const {
-  OAuthClient client{credentials.issuer, credentials.client_id, credentials.token_endpoint, {}};
-  if (auto it = config.profiles.find(profile); it != config.profiles.end()) {
-    if (client.issuer.empty()) client.issuer = it->second.issuer;
-    if (client.client_id.empty()) client.client_id = it->second.client_id;
-    client.scopes = it->second.scopes;
-  }
-  return client;
-}
-
-asio::awaitable<oauth::Result<oauth::ProviderMetadata>> App::State::metadata_of(const OAuthClient& client) {
-  if (client.issuer.empty()) {
-    oauth::ProviderMetadata explicit_endpoints;
-    explicit_endpoints.token_endpoint = client.token_endpoint;
-    if (!client.token_endpoint.empty()) co_return explicit_endpoints;
-    co_return oauth::Error{proto::ErrorCode::invalid_argument,
-                           "the profile has no issuer to refresh with: add one with `fluxloop profile add NAME --issuer URL --client-id ID`"};
-  }
-  auto metadata = co_await discovery->get(client.issuer);
-  // Explicit endpoints in a profile override discovery.
-  if (metadata && !client.token_endpoint.empty()) metadata->token_endpoint = client.token_endpoint;
-  co_return metadata;
-}
-
 tokens::RefresherHooks App::State::refresher_hooks() {
   tokens::RefresherHooks hooks;
+  // The profile's kind performs the grant (agentd/kinds): OIDC refresh_token grant, CLI connect refresh.
   hooks.refresh = [this](const std::string& profile, store::Credentials current) -> asio::awaitable<tokens::Attempt> {
-    const auto client = oauth_client_of(profile, current);
-    auto metadata = co_await metadata_of(client);
-    if (!metadata) co_return tokens::Attempt{metadata.error().to_proto(), metadata.error().retry_after};
-    // A named local, never a braced temporary inside co_await: g++ 12 destroys such temporaries
-    // twice (this very call crashed the agent with "free(): invalid pointer").
-    oauth::RefreshRequest request{metadata->token_endpoint, client.client_id, current.refresh_token, {}};
-    auto response = co_await oauth::refresh_tokens(*http, std::move(request));
-    if (!response) co_return tokens::Attempt{response.error().to_proto(), response.error().retry_after};
-    tokens::Grant grant;
-    grant.access_token = response->access_token;
-    grant.refresh_token = response->refresh_token.value_or("");
-    grant.expires_in = response->expires_in;
-    if (auto email = oauth::email_from_id_token(response->id_token)) grant.user_email = *email;
-    co_return tokens::Attempt{std::move(grant), std::nullopt};
+    const kinds::ProfileView view = view_of(profile);
+    auto attempt = co_await kind_of(view).refresh(view, std::move(current));
+    co_return attempt;
   };
+  hooks.changed = [this](const std::string& profile) { credentials_changed(profile, CredentialChange::refreshed); };
   hooks.persist = [this](const std::string& profile, const store::Credentials& credentials) {
     return store->save(profile, credentials);
   };
@@ -163,38 +129,22 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
     co_return reply;
   }
   const store::Credentials credentials = entry->credentials;
-  const auto client = oauth_client_of(profile, credentials);
-
-  // Revoke first (RFC 7009), then forget. Revoking the refresh token ends the whole grant at
-  // most servers; the access token is revoked too for servers that track them separately.
-  if (client.issuer.empty()) {
-    reply.warning = "no issuer known for this profile, so nothing was revoked at the server";
-  } else if (auto metadata = co_await metadata_of(client); !metadata) {
-    reply.warning = "could not reach the server to revoke the tokens (" + metadata.error().message + ")";
-  } else if (metadata->revocation_endpoint.empty()) {
-    reply.warning = "the server offers no revocation endpoint; the tokens stay valid there until they expire";
+  // Revoke first (the profile's kind: RFC 7009, or nothing where the platform has no revocation),
+  // then forget.
+  const kinds::ProfileView view = view_of(profile);
+  if (credentials.api_key.empty()) {
+    const auto revocation = co_await kind_of(view).revoke(view, credentials);
+    reply.revoked = revocation.revoked;
+    reply.warning = revocation.warning;
   } else {
-    bool all_revoked = true;
-    std::string failure;
-    auto revoke = [&](const std::string& token, oauth::TokenTypeHint hint) -> asio::awaitable<void> {
-      if (token.empty()) co_return;
-      oauth::RevokeRequest revoke_request{metadata->revocation_endpoint, client.client_id, token, hint};
-      auto revoked = co_await oauth::revoke_token(*http, std::move(revoke_request));
-      if (!revoked) {
-        all_revoked = false;
-        failure = revoked.error().message;
-      }
-    };
-    co_await revoke(credentials.refresh_token, oauth::TokenTypeHint::refresh_token);
-    co_await revoke(credentials.access_token, oauth::TokenTypeHint::access_token);
-    reply.revoked = all_revoked;
-    if (!all_revoked) reply.warning = "could not revoke at the server (" + failure + "); forgot the tokens locally";
+    reply.warning = "the profile held an API key, which stays valid at the platform: revoke it with `fluxloop apikeys revoke`";
   }
   // Forget even when revocation failed: logout must work offline.
   if (auto erased = co_await store->erase(profile); !erased) co_return std::move(erased).error();
   cache.erase(profile);
   refresher->forget(profile);
   sweeper->disarm(profile);
+  credentials_changed(profile, CredentialChange::forgotten);
   if (reply.warning.empty()) spdlog::info("logged out of profile {} (tokens revoked)", profile);
   else spdlog::warn("logged out of profile {}: {}", profile, reply.warning);
   co_return reply;

@@ -1,6 +1,8 @@
 #include "client/app.hpp"
 
 #include <cstdlib>
+#include <functional>
+#include <initializer_list>
 
 #include "client/autostart.hpp"
 #include "proto/paths.hpp"
@@ -13,18 +15,28 @@ std::string env(const char* name) {
   return value ? std::string(value) : std::string();
 }
 
+std::string first_set(const std::function<std::string(const char*)>& get, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (std::string value = get(name); !value.empty()) return value;
+  }
+  return {};
+}
+
 }  // namespace
 
-Environment Environment::from_process() {
+Environment Environment::from(const std::function<std::string(const char*)>& get) {
   Environment e;
   e.socket_path = proto::default_socket_path();
-  e.profile = env("FLUXLOOP_PROFILE");
-  e.token = env("FLUXLOOP_TOKEN");
-  e.api_key = env("FLUXLOOP_API_KEY");
-  e.api_endpoint = env("FLUXLOOP_API_ENDPOINT");
-  e.no_autostart = env("FLUXLOOP_NO_AUTOSTART") == "1";
+  e.profile = get("FLUXLOOP_PROFILE");
+  e.token = get("FLUXLOOP_TOKEN");
+  // The platform CLI's names are aliases; the contract's own name wins when both are set.
+  e.api_key = first_set(get, {"FLUXLOOP_API_KEY", "FLUXLOOP_SYNC_API_KEY"});
+  e.api_endpoint = first_set(get, {"FLUXLOOP_API_ENDPOINT", "FLUXLOOP_API_URL", "FLUXLOOP_SYNC_URL"});
+  e.no_autostart = get("FLUXLOOP_NO_AUTOSTART") == "1";
   return e;
 }
+
+Environment Environment::from_process() { return from(env); }
 
 Outcome<AgentConnection*> App::connect(Autostart autostart) {
   if (connection_) return &*connection_;

@@ -2,6 +2,7 @@
 // (opened on first use, starting an agent when allowed). Commands take an App& and make requests.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -18,10 +19,13 @@ struct Environment {
   std::string socket_path;  // FLUXLOOP_AGENT_SOCK or the default (proto::default_socket_path)
   std::string profile;      // FLUXLOOP_PROFILE
   std::string token;        // FLUXLOOP_TOKEN (a secret: never print it except as `auth token`'s value)
-  std::string api_key;      // FLUXLOOP_API_KEY (a secret, likewise)
-  std::string api_endpoint; // FLUXLOOP_API_ENDPOINT: overrides the profile's API endpoint
+  std::string api_key;      // FLUXLOOP_API_KEY, else its alias FLUXLOOP_SYNC_API_KEY (a secret, likewise)
+  std::string api_endpoint; // FLUXLOOP_API_ENDPOINT, else its aliases FLUXLOOP_API_URL, FLUXLOOP_SYNC_URL:
+                            // overrides the profile's API endpoint
   bool no_autostart = false;  // FLUXLOOP_NO_AUTOSTART=1
 
+  // The variables as `get` (name -> value, "" when unset) reports them, aliases applied.
+  static Environment from(const std::function<std::string(const char*)>& get);
   static Environment from_process();
 };
 

@@ -22,7 +22,7 @@ namespace {
 constexpr auto kStartTimeout = std::chrono::seconds(30);
 constexpr auto kWaitPollInterval = std::chrono::milliseconds(2);
 // The variables CONTRACT.md defines as secrets: no child may inherit them ("Security floor").
-constexpr std::string_view kSecretVariables[] = {"FLUXLOOP_TOKEN", "FLUXLOOP_API_KEY"};
+constexpr std::string_view kSecretVariables[] = {"FLUXLOOP_TOKEN", "FLUXLOOP_API_KEY", "FLUXLOOP_SYNC_API_KEY"};
 constexpr std::string_view kDefaultPath = "/usr/local/bin:/usr/bin:/bin";
 
 bool executable(const std::string& path) { return !path.empty() && ::access(path.c_str(), X_OK) == 0; }

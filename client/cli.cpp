@@ -24,8 +24,8 @@ namespace client {
 namespace {
 
 constexpr const char* kFooter =
-    "Environment: FLUXLOOP_AGENT_SOCK, FLUXLOOP_HOME, FLUXLOOP_PROFILE, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY,\n"
-    "FLUXLOOP_API_ENDPOINT, "
+    "Environment: FLUXLOOP_AGENT_SOCK, FLUXLOOP_HOME, FLUXLOOP_PROFILE, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY\n"
+    "(alias FLUXLOOP_SYNC_API_KEY), FLUXLOOP_API_ENDPOINT (aliases FLUXLOOP_API_URL, FLUXLOOP_SYNC_URL), "
     "FLUXLOOP_NO_AUTOSTART=1 (never start an agent). Exit codes: 0 ok, 1 error, 2 usage, 3 login required,\n"
     "4 agent unreachable, 5 permission denied, 6 network or server unavailable.";
 
@@ -112,6 +112,8 @@ void build_auth_login(CLI::App& group, Tree& t) {
   c->add_flag("--device", t.auth_login.device,
               "Device login: shows a URL and a code to enter on any device (default in an SSH session without a display)");
   c->add_flag("--no-browser", t.auth_login.no_browser, "Print the URL instead of opening a browser");
+  c->add_flag("--no-wait", t.auth_login.no_wait,
+              "Print the URL and code and return at once; the agent finishes the login (auth status: login pending)");
   on_run(c, t, [&t] { return auth_login(t.app, t.auth_login); });
 }
 
@@ -131,9 +133,13 @@ void build_profile_add(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("add", "Add a profile");
   ProfileAddOptions& o = t.profile_add;
   c->add_option("NAME", o.name, "Profile name")->required();
-  c->add_option("--issuer", o.issuer, "OAuth issuer (https URL)")->required()->option_text("URL");
-  c->add_option("--client-id", o.client_id, "OAuth public client id")->required()->option_text("ID");
-  c->add_option("--api-endpoint", o.api_endpoint, "FluxLoop API base URL (https)")->option_text("URL");
+  // With --issuer and --client-id an oidc profile; with neither a fluxloop profile (CLI connect).
+  auto* issuer = c->add_option("--issuer", o.issuer, "OAuth issuer (https URL): an oidc profile")->option_text("URL");
+  auto* client_id = c->add_option("--client-id", o.client_id, "OAuth public client id (with --issuer)")->option_text("ID");
+  issuer->needs(client_id);
+  client_id->needs(issuer);
+  c->add_option("--api-endpoint,--api-url", o.api_endpoint, "FluxLoop API base URL (https; default https://api.fluxloop.ai)")
+      ->option_text("URL");
   c->add_option("--scope", o.scopes, "Scope to request; repeat for several")->allow_extra_args(false)->option_text("S");
   c->add_option("--lifetime", o.lifetime, "Forget the profile's credentials this long after they arrive (8h, 7d)")
       ->check(seconds_validator())
@@ -206,6 +212,14 @@ void add_credential_options(CLI::App* command, ApiKeysCommon& o) {
       ->option_text("KEY");
 }
 
+// apikeys on a fluxloop profile act on one project.
+void add_key_options(CLI::App* command, ApiKeysCommon& o) {
+  add_credential_options(command, o);
+  command->add_option("--project-id", o.project_id,
+                      "Project of the keys (fluxloop profiles; default: project_id in ./.fluxloop/project.json)")
+      ->option_text("ID");
+}
+
 void build_apikeys_create(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("create", "Create an API key: printed once on stdout, or kept in a new profile (--store)");
   ApiKeysCreateOptions& o = t.apikeys_create;
@@ -218,26 +232,26 @@ void build_apikeys_create(CLI::App& group, Tree& t) {
       ->option_text("TYPE");
   c->add_option("--store", o.store, "Keep the key in the agent under this new profile; print nothing secret")
       ->option_text("PROFILE");
-  add_credential_options(c, o.common);
+  add_key_options(c, o.common);
   add_json_flag(c, o.common.json);
   on_run(c, t, [&t] { return apikeys_create(t.app, t.apikeys_create); });
 }
 
 void build_apikeys_list(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("list", "List active API keys (never the keys themselves)");
-  add_credential_options(c, t.apikeys_list);
+  add_key_options(c, t.apikeys_list);
   add_json_flag(c, t.apikeys_list.json);
   on_run(c, t, [&t] { return apikeys_list(t.app, t.apikeys_list); });
 }
 
 void add_key_argument(CLI::App* command, std::string& target, const char* name) {
-  command->add_option(name, target, "Key id (key_…), or a key; '-' reads it from stdin (argv is visible in ps)")->required();
+  command->add_option(name, target, "Key id, key name, or the key; '-' reads it from stdin (argv is visible in ps)")->required();
 }
 
 void build_apikeys_info(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("info", "Show a key's scope, type, creation, last use and usage count");
   add_key_argument(c, t.apikeys_key.key_or_id, "KEY_OR_ID");
-  add_credential_options(c, t.apikeys_key.common);
+  add_key_options(c, t.apikeys_key.common);
   add_json_flag(c, t.apikeys_key.common.json);
   on_run(c, t, [&t] { return apikeys_info(t.app, t.apikeys_key); });
 }
@@ -245,7 +259,7 @@ void build_apikeys_info(CLI::App& group, Tree& t) {
 void build_apikeys_revoke(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("revoke", "Revoke a key now (no prompt)");
   add_key_argument(c, t.apikeys_key.key_or_id, "KEY_OR_ID");
-  add_credential_options(c, t.apikeys_key.common);
+  add_key_options(c, t.apikeys_key.common);
   add_json_flag(c, t.apikeys_key.common.json);
   on_run(c, t, [&t] { return apikeys_revoke(t.app, t.apikeys_key); });
 }
@@ -255,11 +269,11 @@ void build_apikeys_rotate(CLI::App& group, Tree& t) {
       "rotate", "Replace a key with a new one (same name, scope, type), swap it into the profiles holding the old one, "
                 "revoke the old one after --grace");
   ApiKeysRotateOptions& o = t.apikeys_rotate;
-  c->add_option("NAME_OR_ID", o.name_or_id, "Key name, id (key_…) or the key; '-' reads it from stdin")->required();
+  c->add_option("NAME_OR_ID", o.name_or_id, "Key id, key name or the key; '-' reads it from stdin")->required();
   c->add_option("--grace", o.grace, "Keep the old key working this long (24h); default 0: revoke it now")
       ->check(seconds_validator())
       ->option_text("DURATION");
-  add_credential_options(c, o.common);
+  add_key_options(c, o.common);
   add_json_flag(c, o.common.json);
   on_run(c, t, [&t] { return apikeys_rotate(t.app, t.apikeys_rotate); });
 }

@@ -1,5 +1,6 @@
 #include "client/commands_apikeys.hpp"
 
+#include <limits.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include "client/duration.hpp"
 #include "client/output.hpp"
 #include "client/precedence.hpp"
+#include "client/project.hpp"
 #include "client/render.hpp"
 
 namespace client {
@@ -40,6 +42,22 @@ Outcome<proto::Target> apikeys_target(const ApiKeysCommon& common, const Environ
                           .env_profile = env.profile};
   return choose_target(inputs, env.api_endpoint);
 }
+
+namespace {
+
+// apikeys_target plus the project (fluxloop profiles' keys are per project; the agent says when
+// one is needed and missing).
+Outcome<proto::Target> keys_target(const ApiKeysCommon& common, const Environment& env) {
+  auto target = apikeys_target(common, env);
+  if (!target) return target;
+  char cwd[PATH_MAX];
+  auto project = project_id_of(common.project_id, ::getcwd(cwd, sizeof cwd) ? std::string(cwd) : std::string("."));
+  if (!project) return std::move(project).failure();
+  target->project_id = std::move(*project);
+  return target;
+}
+
+}  // namespace
 
 Outcome<std::string> key_argument(const std::string& argument) {
   if (argument != "-") return argument;
@@ -82,7 +100,7 @@ std::string render_api_key(const proto::ApiKeyRecord& r) {
 }
 
 int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
-  auto target = apikeys_target(options.common, app.env());
+  auto target = keys_target(options.common, app.env());
   if (!target) return report(target.failure());
   proto::ApiKeyCreate request{.target = std::move(*target),
                               .name = options.name,
@@ -108,7 +126,7 @@ int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
 }
 
 int apikeys_list(App& app, const ApiKeysCommon& options) {
-  auto target = apikeys_target(options, app.env());
+  auto target = keys_target(options, app.env());
   if (!target) return report(target.failure());
   auto reply = app.call(proto::ApiKeyList{.target = std::move(*target)});
   if (!reply) return report(reply.failure());
@@ -125,7 +143,7 @@ int apikeys_list(App& app, const ApiKeysCommon& options) {
 int apikeys_info(App& app, const ApiKeysKeyOptions& options) {
   auto key = key_argument(options.key_or_id);
   if (!key) return report(key.failure());
-  auto target = apikeys_target(options.common, app.env());
+  auto target = keys_target(options.common, app.env());
   if (!target) return report(target.failure());
   auto reply = app.call(proto::ApiKeyInfo{.target = std::move(*target), .key_or_id = std::move(*key)});
   if (!reply) return report(reply.failure());
@@ -138,7 +156,7 @@ int apikeys_revoke(App& app, const ApiKeysKeyOptions& options) {
   // No prompt (CONTRACT.md): a leaked key must die fast.
   auto key = key_argument(options.key_or_id);
   if (!key) return report(key.failure());
-  auto target = apikeys_target(options.common, app.env());
+  auto target = keys_target(options.common, app.env());
   if (!target) return report(target.failure());
   auto reply = app.call(proto::ApiKeyRevoke{.target = std::move(*target), .key_or_id = std::move(*key)});
   if (!reply) return report(reply.failure());
@@ -152,7 +170,7 @@ int apikeys_revoke(App& app, const ApiKeysKeyOptions& options) {
 int apikeys_rotate(App& app, const ApiKeysRotateOptions& options) {
   auto name = key_argument(options.name_or_id);
   if (!name) return report(name.failure());
-  auto target = apikeys_target(options.common, app.env());
+  auto target = keys_target(options.common, app.env());
   if (!target) return report(target.failure());
   proto::ApiKeyRotate request{.target = std::move(*target),
                               .name_or_id = std::move(*name),

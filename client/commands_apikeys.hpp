@@ -15,6 +15,7 @@ namespace client {
 struct ApiKeysCommon {
   std::string profile;  // --profile
   std::string api_key;  // --api-key (a secret: never echoed)
+  std::string project_id;  // --project-id (apikeys on fluxloop profiles); else .fluxloop/project.json
   bool json = false;    // --json
 };
 struct ApiKeysCreateOptions {
@@ -26,11 +27,11 @@ struct ApiKeysCreateOptions {
 };
 struct ApiKeysKeyOptions {  // info, revoke
   ApiKeysCommon common;
-  std::string key_or_id;  // key_… or a key; "-" reads it from stdin (argv is visible in ps)
+  std::string key_or_id;  // an id, a name or a key; "-" reads it from stdin (argv is visible in ps)
 };
 struct ApiKeysRotateOptions {
   ApiKeysCommon common;
-  std::string name_or_id;  // a name, key_… or a key; "-" reads it from stdin
+  std::string name_or_id;  // a name, an id or a key; "-" reads it from stdin
   std::string grace = "0"; // --grace DURATION (validated by the parser): 0 revokes the old key at once
 };
 

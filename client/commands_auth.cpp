@@ -16,7 +16,9 @@
 namespace client {
 namespace {
 
-bool needs_login(const std::string& state) { return state == "login_required" || state == "no_credentials"; }
+bool needs_login(proto::ProfileState state) {
+  return state == proto::ProfileState::login_required || state == proto::ProfileState::no_credentials;
+}
 
 }  // namespace
 

@@ -91,7 +91,8 @@ std::string describe_status(int status) {
   ::_exit(0);
 }
 
-void show_device_login(const proto::LoginStartReply& s) {
+// The URL, the code and (on a terminal) a QR code: the device login's and CLI connect's display.
+void show_code(const proto::LoginStartReply& s) {
   std::string text = "to log in to profile " + s.profile + ", open\n\n    " + s.verification_uri +
                      "\n\nin a browser on any device and enter the code\n\n    " + s.user_code + "\n";
   if (!s.verification_uri_complete.empty() && s.verification_uri_complete != s.verification_uri) {
@@ -104,23 +105,36 @@ void show_device_login(const proto::LoginStartReply& s) {
     if (qr.back() != '\n') qr += '\n';
     std::fwrite(qr.data(), 1, qr.size(), stderr);
   }
-  note("Waiting for approval…");
+}
+
+// Opens `url` unless told not to; says what to do when it cannot.
+void open_or_show(const std::string& url, const AuthLoginOptions& options, const EnvMap& session) {
+  if (options.no_browser) {
+    note("Open this URL to log in: " + url);
+    return;
+  }
+  auto it = session.find("BROWSER");
+  const auto command = browser_command(it == session.end() ? std::string_view() : std::string_view(it->second), url);
+  note("Opening " + url + " in your browser…");
+  if (auto opened = open_browser(command); !opened) {
+    note(opened.failure().message);
+    note("Open this URL to log in: " + url);
+  }
 }
 
 void show_browser_login(const proto::LoginStartReply& s, const AuthLoginOptions& options, const EnvMap& session) {
   // The URL is no secret: its state and PKCE challenge are useless without the agent's verifier.
-  if (options.no_browser) {
-    note("Open this URL to log in: " + s.url);
-  } else {
-    auto it = session.find("BROWSER");
-    const auto command = browser_command(it == session.end() ? std::string_view() : std::string_view(it->second), s.url);
-    note("Opening " + s.url + " in your browser…");
-    if (auto opened = open_browser(command); !opened) {
-      note(opened.failure().message);
-      note("Open this URL to log in: " + s.url);
-    }
-  }
-  note("Waiting for the login to finish in the browser…");
+  open_or_show(s.url, options, session);
+  if (!options.no_wait) note("Waiting for the login to finish in the browser…");
+}
+
+// CLI connect (fluxloop profiles): a code to confirm on the platform's page, which the client opens
+// like the browser login unless the session is remote or --no-browser says not to.
+void show_cli_connect_login(const proto::LoginStartReply& s, const AuthLoginOptions& options, const EnvMap& session,
+                            bool remote) {
+  show_code(s);
+  if (!remote && !options.no_browser) open_or_show(s.verification_uri, options, session);
+  if (!options.no_wait) note("Waiting for approval…");
 }
 
 }  // namespace
@@ -143,6 +157,7 @@ LoginPlan login_plan(const AuthLoginOptions& options, const Environment& env, bo
   LoginPlan plan;
   plan.request.profile = choose_profile(options.profile, env.profile);
   plan.request.device = options.device;
+  plan.request.api_endpoint = env.api_endpoint;  // used by the agent only for the very first profile
   if (!options.device && !options.no_browser && remote) {
     plan.request.device = true;
     plan.device_because_remote = true;
@@ -216,13 +231,18 @@ int auth_login(App& app, const AuthLoginOptions& options) {
   auto started = app.call(plan.request, Autostart::allowed, kLoginStartTimeoutMs);
   if (!started) return report(started.failure());
   const proto::LoginStartReply& s = *started;
-  if (s.method == "device") {
-    show_device_login(s);
-  } else if (s.method == "browser") {
-    show_browser_login(s, options, session);
-  } else {
-    return report(Failure{kExitError, "the agent started a login of an unknown kind '" + s.method +
-                                          "'; restart it with `fluxloop agent stop` and try again"});
+  switch (s.method) {
+    case proto::LoginMethod::device:
+      show_code(s);
+      if (!options.no_wait) note("Waiting for approval…");
+      break;
+    case proto::LoginMethod::browser: show_browser_login(s, options, session); break;
+    case proto::LoginMethod::cli_connect: show_cli_connect_login(s, options, session, looks_remote(session)); break;
+  }
+  if (options.no_wait) {
+    note("The agent finishes the login of profile " + s.profile + " in the background once you approve it; " +
+         "`fluxloop auth status --profile " + s.profile + "` shows 'login pending' until then");
+    return kExitOk;
   }
 
   auto done = app.call(proto::LoginWait{.login_id = s.login_id}, Autostart::never, login_wait_timeout_ms(s.expires_in));

@@ -18,6 +18,7 @@ struct AuthLoginOptions {
   std::string profile;      // --profile
   bool device = false;      // --device
   bool no_browser = false;  // --no-browser
+  bool no_wait = false;     // --no-wait: show the URL and code, return; the agent finishes the login
 };
 struct AuthRefreshOptions {
   std::string profile;  // --profile

@@ -14,7 +14,9 @@ namespace client {
 
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& o) {
   // URLs are checked by the agent (https only), which owns the rule for every way a profile is made.
-  return proto::ProfileAdd{.name = o.name, .issuer = o.issuer, .client_id = o.client_id,
+  return proto::ProfileAdd{.name = o.name,
+                           .kind = o.issuer.empty() ? proto::ProfileKind::fluxloop : proto::ProfileKind::oidc,
+                           .issuer = o.issuer, .client_id = o.client_id,
                            .api_endpoint = o.api_endpoint, .scopes = o.scopes,
                            .lifetime_seconds = o.lifetime.empty() ? 0 : parse_seconds(o.lifetime).value_or(0)};
 }

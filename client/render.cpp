@@ -70,10 +70,15 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     const bool is_default = p.name == reply.default_profile;
     out += p.name + (is_default ? " (default)" : "") + "\n";
     std::vector<Row> rows;
-    add_if(rows, "state", p.state);
+    // "login pending", "login required": the wire's words, spaced for people.
+    std::string state(proto::to_string(p.state));
+    std::replace(state.begin(), state.end(), '_', ' ');
+    add_if(rows, "kind", std::string(proto::to_string(p.kind)));
+    add_if(rows, "state", state);
     add_if(rows, "credential", p.credential == "api_key" ? std::string("API key") : p.credential);
     add_if(rows, "api key", p.api_key);
     add_if(rows, "user", p.user_email);
+    add_if(rows, "user id", p.user_id);
     add_if(rows, "access token", p.access_token);
     add_if(rows, "refresh token", p.refresh_token);
     add_if(rows, "expires", expiry(p));
@@ -93,10 +98,10 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
 }
 
 std::string render_profile_list(const proto::ProfileListReply& reply) {
-  std::vector<Row> rows{{"NAME", "DEFAULT", "CREDENTIALS", "API ENDPOINT", "ISSUER"}};
+  std::vector<Row> rows{{"NAME", "KIND", "DEFAULT", "CREDENTIALS", "API ENDPOINT", "ISSUER"}};
   for (const auto& p : reply.profiles) {
     const bool is_default = p.is_default || p.name == reply.default_profile;
-    rows.push_back({p.name, is_default ? "*" : "", p.has_credentials ? "yes" : "no",
+    rows.push_back({p.name, std::string(proto::to_string(p.kind)), is_default ? "*" : "", p.has_credentials ? "yes" : "no",
                     p.api_endpoint.empty() ? "-" : p.api_endpoint, p.issuer.empty() ? "-" : p.issuer});
   }
   return render_table(rows);

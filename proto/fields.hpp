@@ -10,6 +10,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "proto/enums.hpp"
 #include "proto/result.hpp"
 
 namespace proto {
@@ -29,6 +30,19 @@ class Reader {
   void optional_objects(std::string_view key, const std::function<void(Reader&)>& each);
   // Calls `each` with a Reader for the object at `key` (absent: no call).
   void optional_object(std::string_view key, const std::function<void(Reader&)>& each);
+
+  // A wire enum (proto/enums.hpp) by its spelling; an unknown spelling is an error naming the field.
+  template <typename E>
+  void optional_enum(std::string_view key, E& out) {
+    std::string text;
+    optional(key, text);
+    if (text.empty() || error_) return;
+    if (auto value = enum_from_string<E>(text)) {
+      out = *value;
+    } else {
+      fail(key, "one of the known values (is the agent older than the client?)");
+    }
+  }
 
   bool ok() const noexcept { return !error_; }
   const std::optional<Error>& error() const noexcept { return error_; }

@@ -12,6 +12,10 @@ void put(nlohmann::json& out, const char* key, const std::string& value) {
 void put(nlohmann::json& out, const char* key, const std::vector<std::string>& value) {
   if (!value.empty()) out[key] = value;
 }
+template <typename E>
+void put_enum(nlohmann::json& out, const char* key, E value) {
+  out[key] = std::string(to_string(value));
+}
 template <typename T>
 void write_list(nlohmann::json& out, const char* key, const std::vector<T>& items) {
   auto& list = out[key] = nlohmann::json::array();
@@ -95,16 +99,19 @@ void read(Reader& in, AgentStatusReply& m) {
 
 void write(nlohmann::json& out, const ProfileAdd& m) {
   out["name"] = m.name;
-  out["issuer"] = m.issuer;
-  out["client_id"] = m.client_id;
+  put_enum(out, "kind", m.kind);
+  put(out, "issuer", m.issuer);
+  put(out, "client_id", m.client_id);
   put(out, "api_endpoint", m.api_endpoint);
   put(out, "scopes", m.scopes);
   if (m.lifetime_seconds != 0) out["lifetime_seconds"] = m.lifetime_seconds;
 }
 void read(Reader& in, ProfileAdd& m) {
   in.required("name", m.name);
-  in.required("issuer", m.issuer);
-  in.required("client_id", m.client_id);
+  in.optional("issuer", m.issuer);
+  in.optional("client_id", m.client_id);
+  m.kind = m.issuer.empty() ? ProfileKind::fluxloop : ProfileKind::oidc;
+  in.optional_enum("kind", m.kind);
   in.optional("api_endpoint", m.api_endpoint);
   in.optional("scopes", m.scopes);
   in.optional("lifetime_seconds", m.lifetime_seconds);
@@ -112,6 +119,7 @@ void read(Reader& in, ProfileAdd& m) {
 
 void write(nlohmann::json& out, const ProfileInfo& m) {
   out["name"] = m.name;
+  put_enum(out, "kind", m.kind);
   put(out, "issuer", m.issuer);
   put(out, "client_id", m.client_id);
   put(out, "api_endpoint", m.api_endpoint);
@@ -122,6 +130,7 @@ void write(nlohmann::json& out, const ProfileInfo& m) {
 }
 void read(Reader& in, ProfileInfo& m) {
   in.required("name", m.name);
+  in.optional_enum("kind", m.kind);
   in.optional("issuer", m.issuer);
   in.optional("client_id", m.client_id);
   in.optional("api_endpoint", m.api_endpoint);
@@ -186,7 +195,8 @@ void read(Reader& in, GetToken& m) {
 
 void write(nlohmann::json& out, const ProfileStatus& m) {
   out["name"] = m.name;
-  out["state"] = m.state;
+  put_enum(out, "kind", m.kind);
+  put_enum(out, "state", m.state);
   put(out, "credential", m.credential);
   put(out, "api_key", m.api_key);
   put(out, "forget_at", m.forget_at);
@@ -194,6 +204,7 @@ void write(nlohmann::json& out, const ProfileStatus& m) {
   out["requests"] = m.requests;
   out["failures"] = m.failures;
   put(out, "user_email", m.user_email);
+  put(out, "user_id", m.user_id);
   put(out, "access_token", m.access_token);
   put(out, "refresh_token", m.refresh_token);
   put(out, "expires_at", m.expires_at);
@@ -204,7 +215,8 @@ void write(nlohmann::json& out, const ProfileStatus& m) {
 }
 void read(Reader& in, ProfileStatus& m) {
   in.required("name", m.name);
-  in.optional("state", m.state);
+  in.optional_enum("kind", m.kind);
+  in.optional_enum("state", m.state);
   in.optional("credential", m.credential);
   in.optional("api_key", m.api_key);
   in.optional("forget_at", m.forget_at);
@@ -212,6 +224,7 @@ void read(Reader& in, ProfileStatus& m) {
   in.optional("requests", m.requests);
   in.optional("failures", m.failures);
   in.optional("user_email", m.user_email);
+  in.optional("user_id", m.user_id);
   in.optional("access_token", m.access_token);
   in.optional("refresh_token", m.refresh_token);
   in.optional("expires_at", m.expires_at);
@@ -266,7 +279,8 @@ void read(Reader& in, AuthLogout& m) { in.optional("profile", m.profile); }
 void write(nlohmann::json& out, const LoginStartReply& m) {
   out["login_id"] = m.login_id;
   out["profile"] = m.profile;
-  out["method"] = m.method;
+  put_enum(out, "kind", m.kind);
+  put_enum(out, "method", m.method);
   put(out, "url", m.url);
   put(out, "verification_uri", m.verification_uri);
   put(out, "verification_uri_complete", m.verification_uri_complete);
@@ -277,7 +291,8 @@ void write(nlohmann::json& out, const LoginStartReply& m) {
 void read(Reader& in, LoginStartReply& m) {
   in.required("login_id", m.login_id);
   in.optional("profile", m.profile);
-  in.optional("method", m.method);
+  in.optional_enum("kind", m.kind);
+  in.optional_enum("method", m.method);
   in.optional("url", m.url);
   in.optional("verification_uri", m.verification_uri);
   in.optional("verification_uri_complete", m.verification_uri_complete);
@@ -289,20 +304,24 @@ void read(Reader& in, LoginStartReply& m) {
 void write(nlohmann::json& out, const LoginStart& m) {
   put(out, "profile", m.profile);
   if (m.device) out["device"] = true;
+  put(out, "api_endpoint", m.api_endpoint);
 }
 void read(Reader& in, LoginStart& m) {
   in.optional("profile", m.profile);
   in.optional("device", m.device);
+  in.optional("api_endpoint", m.api_endpoint);
 }
 
 void write(nlohmann::json& out, const LoginWaitReply& m) {
   out["profile"] = m.profile;
   put(out, "user_email", m.user_email);
+  put(out, "user_id", m.user_id);
   put(out, "expires_at", m.expires_at);
 }
 void read(Reader& in, LoginWaitReply& m) {
   in.optional("profile", m.profile);
   in.optional("user_email", m.user_email);
+  in.optional("user_id", m.user_id);
   in.optional("expires_at", m.expires_at);
 }
 

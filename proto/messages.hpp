@@ -12,6 +12,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
+#include "proto/enums.hpp"
 #include "proto/fields.hpp"
 
 namespace proto {
@@ -81,12 +82,14 @@ struct AgentUnlock {
 
 // ---- profiles and configuration --------------------------------------------------------------
 
+// A profile of kind oidc (issuer and client id given) or fluxloop (neither: CLI connect at api_endpoint).
 struct ProfileAdd {
   static constexpr std::string_view kOp = "profile_add";
   using Reply = OkReply;
   std::string name;
-  std::string issuer;
-  std::string client_id;
+  ProfileKind kind = ProfileKind::oidc;  // on the wire: absent means oidc with an issuer, else fluxloop
+  std::string issuer;                    // oidc only
+  std::string client_id;                 // oidc only
   std::string api_endpoint;         // empty: the platform default
   std::vector<std::string> scopes;  // empty: the default scopes
   std::int64_t lifetime_seconds = 0;  // credentials are forgotten this long after they arrive (0: never)
@@ -94,6 +97,7 @@ struct ProfileAdd {
 
 struct ProfileInfo {
   std::string name;
+  ProfileKind kind = ProfileKind::oidc;
   std::string issuer;
   std::string client_id;
   std::string api_endpoint;
@@ -153,7 +157,8 @@ struct GetToken {
 // Status of one profile. Secrets appear masked only (proto/mask.hpp).
 struct ProfileStatus {
   std::string name;
-  std::string state;  // "valid", "expired", "login_required", "no_credentials"
+  ProfileKind kind = ProfileKind::oidc;
+  ProfileState state = ProfileState::no_credentials;  // login_pending: a login is under way
   std::string credential;  // "oauth" or "api_key"
   std::string api_key;     // masked, for an API-key profile
   std::string forget_at;   // RFC 3339 UTC: when --lifetime makes the agent forget the credentials
@@ -161,6 +166,7 @@ struct ProfileStatus {
   std::int64_t requests = 0;
   std::int64_t failures = 0;
   std::string user_email;
+  std::string user_id;        // the platform's user id (fluxloop profiles), empty when unknown
   std::string access_token;   // masked
   std::string refresh_token;  // masked, empty when none
   std::string expires_at;     // RFC 3339 UTC
@@ -205,12 +211,14 @@ struct AuthLogout {
 };
 
 // Starts a login; the agent runs the redirect listener and every token exchange, the client only
-// shows and opens. Browser: `url` is the authorization URL to open. Device: show `user_code` and
-// `verification_uri` (`verification_uri_complete` embeds the code, for a QR code).
+// shows and opens. Browser: `url` is the authorization URL to open. Device and CLI connect: show
+// `user_code` and `verification_uri` (`verification_uri_complete` embeds the code, for a QR code).
+// The login goes on in the agent whether or not anyone calls login_wait (`auth login --no-wait`).
 struct LoginStartReply {
   std::string login_id;  // pass to login_wait
   std::string profile;
-  std::string method;    // "browser" or "device"
+  ProfileKind kind = ProfileKind::oidc;
+  LoginMethod method = LoginMethod::browser;
   std::string url;
   std::string verification_uri;
   std::string verification_uri_complete;
@@ -222,12 +230,17 @@ struct LoginStart {
   static constexpr std::string_view kOp = "login_start";
   using Reply = LoginStartReply;
   std::string profile;
-  bool device = false;
+  bool device = false;  // oidc: the device flow instead of the browser (fluxloop: always its own)
+  // With no profile configured at all, the agent creates a fluxloop profile (the resolved name,
+  // `production` by default) at this endpoint (the client's FLUXLOOP_API_ENDPOINT and aliases);
+  // empty: the platform default. Ignored once any profile exists.
+  std::string api_endpoint;
 };
 
 struct LoginWaitReply {
   std::string profile;
   std::string user_email;
+  std::string user_id;
   std::string expires_at;
 };
 // Waits until the login finishes (or fails or expires). May take minutes.

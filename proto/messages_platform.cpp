@@ -16,11 +16,13 @@ void write(nlohmann::json& out, const Target& m) {
   put(out, "profile", m.profile);
   put(out, "bearer", m.bearer);
   put(out, "api_endpoint", m.api_endpoint);
+  put(out, "project_id", m.project_id);
 }
 void read(Reader& in, Target& m) {
   in.optional("profile", m.profile);
   in.optional("bearer", m.bearer);
   in.optional("api_endpoint", m.api_endpoint);
+  in.optional("project_id", m.project_id);
 }
 
 void write(nlohmann::json& out, const ApiKeyRecord& m) {

@@ -22,6 +22,8 @@ struct Target {
   std::string bearer;        // a credential the client was given (--api-key, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY,
                              // api_key_file), used instead of any profile. A secret: never logged.
   std::string api_endpoint;  // FLUXLOOP_API_ENDPOINT; empty: the profile's endpoint
+  std::string project_id;    // fluxloop profiles' API keys are per project: --project-id, else the
+                             // working directory's .fluxloop/project.json (read by the client)
 };
 
 // A key's record as the platform reports it; never the key itself.
@@ -69,7 +71,8 @@ struct ApiKeyReply {
   ApiKeyRecord record;
 };
 
-// `key_or_id` is an id (key_…) or a key given by value (looked up, never logged).
+// `key_or_id` is an id (an opaque string), a key's name, or a key given by value (looked up, never
+// logged): an exact id match wins, then an exact name; a name that several keys share is an error.
 struct ApiKeyInfo {
   static constexpr std::string_view kOp = "apikey_info";
   using Reply = ApiKeyReply;

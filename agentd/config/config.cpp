@@ -53,6 +53,8 @@ proto::Result<Config> load(const std::string& path) {
       p.optional("api_endpoint", profile.api_endpoint);
       p.optional("scopes", profile.scopes);
       p.optional("lifetime_seconds", profile.lifetime_seconds);
+      profile.kind = profile.issuer.empty() ? proto::ProfileKind::fluxloop : proto::ProfileKind::oidc;
+      p.optional_enum("kind", profile.kind);
       if (!p.ok()) return corrupt(p.error()->message);
       config.profiles.emplace(name, std::move(profile));
     }
@@ -94,6 +96,7 @@ proto::Status save(const std::string& path, const Config& config) {
   auto& profiles = json["profiles"] = nlohmann::json::object();
   for (const auto& [name, profile] : config.profiles) {
     auto& entry = profiles[name] = nlohmann::json::object();
+    entry["kind"] = std::string(proto::to_string(profile.kind));
     if (!profile.issuer.empty()) entry["issuer"] = profile.issuer;
     if (!profile.client_id.empty()) entry["client_id"] = profile.client_id;
     if (!profile.api_endpoint.empty()) entry["api_endpoint"] = profile.api_endpoint;

@@ -8,6 +8,7 @@
 #include <string_view>
 #include <vector>
 
+#include "proto/enums.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::config {
@@ -16,6 +17,8 @@ inline constexpr std::string_view kDefaultProfile = "production";
 inline constexpr std::string_view kDefaultApiEndpoint = "https://api.fluxloop.ai";
 
 struct Profile {
+  // "kind" in config.json; when absent: oidc with an issuer, else fluxloop (older configs).
+  proto::ProfileKind kind = proto::ProfileKind::oidc;
   std::string issuer;
   std::string client_id;
   std::string api_endpoint;  // empty: kDefaultApiEndpoint

@@ -22,13 +22,17 @@ struct ErrorBody {
   std::string description;
 };
 
-// {"error", "error_description"} when the body is such an object; never throws, never quotes the body.
+// {"error", "error_description"} when the body is such an object, or FastAPI's {"detail": "…"} (the
+// FluxLoop platform's /api); never throws, never quotes the body.
 ErrorBody parse_error_body(const std::string& body) {
   ErrorBody out;
   const auto json = nlohmann::json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (!json.is_object()) return out;
   if (auto it = json.find("error"); it != json.end() && it->is_string()) out.error = it->get<std::string>();
   if (auto it = json.find("error_description"); it != json.end() && it->is_string()) {
+    out.description = it->get<std::string>();
+  }
+  if (auto it = json.find("detail"); out.description.empty() && it != json.end() && it->is_string()) {
     out.description = it->get<std::string>();
   }
   return out;

@@ -5,10 +5,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "proto/mask.hpp"
+
 namespace agentd::platform {
 namespace {
 
-constexpr std::size_t kMaxKeyIdLength = 64;
+constexpr std::size_t kMaxKeyIdLength = 256;
 
 std::string string_field(const nlohmann::json& object, const char* name) {
   const auto it = object.find(name);
@@ -23,7 +25,7 @@ std::int64_t count_field(const nlohmann::json& object, const char* name) {
 }  // namespace
 
 proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object) {
-  if (!object.is_object() || !looks_like_key_id(string_field(object, "id"))) {
+  if (!object.is_object() || !is_key_id(string_field(object, "id"))) {
     return proto::Error{proto::ErrorCode::server_error, "the platform sent an API key record without a valid id"};
   }
   proto::ApiKeyRecord record;
@@ -44,10 +46,71 @@ bool looks_like_key(std::string_view text) noexcept {
   return (text.starts_with("flx_api_") && text.size() > 8) || (text.starts_with("flx_sa_") && text.size() > 7);
 }
 
-bool looks_like_key_id(std::string_view text) noexcept {
-  if (!text.starts_with("key_") || text.size() <= 4 || text.size() > kMaxKeyIdLength) return false;
-  return std::all_of(text.begin() + 4, text.end(),
-                     [](unsigned char c) { return std::isalnum(c) || c == '_' || c == '-'; });
+bool is_key_id(std::string_view text) noexcept {
+  if (text.empty() || text.size() > kMaxKeyIdLength) return false;
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c > 0x20 && c < 0x7f; });
+}
+
+std::string path_segment(std::string_view id) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : id) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
+  }
+  // "." and ".." would still move up a path level.
+  if (out == "." || out == "..") out = out == "." ? "%2E" : "%2E%2E";
+  return out;
+}
+
+CreatedKey::~CreatedKey() { proto::wipe(key); }
+
+proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer) {
+  if (!answer.is_object()) {
+    return proto::Error{proto::ErrorCode::server_error, "the platform's answer to creating an API key is not an object"};
+  }
+  // Where the record is: nested in api_key / api_key_data (objects), else the top level.
+  const nlohmann::json* holder = &answer;
+  for (const char* nested : {"api_key", "api_key_data"}) {
+    if (auto it = answer.find(nested); it != answer.end() && it->is_object()) {
+      holder = &*it;
+      break;
+    }
+  }
+  auto record = record_from_json(*holder);
+  if (!record) return std::move(record).error();
+  CreatedKey created;
+  created.record = std::move(*record);
+  created.key = string_field(*holder, "key");
+  if (created.key.empty()) created.key = string_field(answer, "key");
+  if (created.key.empty()) created.key = string_field(answer, "api_key");  // a string beside the record
+  return created;
+}
+
+proto::Result<std::vector<proto::ApiKeyRecord>> records_from_json(const nlohmann::json& answer) {
+  const nlohmann::json* list = &answer;
+  if (answer.is_object()) {
+    auto it = answer.find("api_keys");
+    if (it == answer.end()) {
+      return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer has no api_keys"};
+    }
+    list = &*it;
+  }
+  if (!list->is_array()) {
+    return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer is not a list"};
+  }
+  std::vector<proto::ApiKeyRecord> out;
+  for (const auto& item : *list) {
+    auto record = record_from_json(item);
+    if (!record) return std::move(record).error();
+    out.push_back(std::move(*record));
+  }
+  return out;
 }
 
 bool holds_key(const store::Credentials& credentials, const proto::ApiKeyRecord& record) noexcept {

@@ -56,7 +56,7 @@ proto::Result<std::vector<PendingRevocation>> parse_revocations(std::string_view
       if (it == item.end() || !it->is_string()) return bad(std::string("an entry has no string \"") + field + "\"");
       *target = it->get<std::string>();
     }
-    if (!looks_like_key_id(p.key_id)) return bad("an entry's key_id is not a key id");
+    if (!is_key_id(p.key_id)) return bad("an entry's key_id is not a key id");
     if (!tokens::parse_rfc3339(p.revoke_at)) return bad("an entry's revoke_at is not an RFC 3339 time");
     out.push_back(std::move(p));
   }
@@ -157,7 +157,7 @@ proto::Status Revocations::start() {
 
 proto::Status Revocations::add(PendingRevocation pending) {
   const auto when = tokens::parse_rfc3339(pending.revoke_at);
-  if (!when || !looks_like_key_id(pending.key_id)) {
+  if (!when || !is_key_id(pending.key_id)) {
     return proto::Error{proto::ErrorCode::internal, "malformed pending revocation"};
   }
   if (impl_->entries.size() >= kMaxPending) {

@@ -29,7 +29,7 @@ struct PendingRevocation {
 };
 
 // The file's JSON ({"pending": [{"key_id", "profile", "revoke_at"}…]}) and back. Parsing refuses
-// entries with a missing field, an id that is not key_…, or an unreadable time (store_error).
+// entries with a missing field, an unusable id (platform::is_key_id), or an unreadable time (store_error).
 std::string serialize_revocations(const std::vector<PendingRevocation>& pending);
 proto::Result<std::vector<PendingRevocation>> parse_revocations(std::string_view text);
 

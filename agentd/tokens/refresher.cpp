@@ -127,6 +127,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       if (stored && !stored->refresh_token.empty() && stored->refresh_token != refused) {
         cache.put(profile, std::move(*stored));
         schedule(profile);
+        if (hooks.changed) hooks.changed(profile);
         co_return proto::Ok{};
       }
       co_return proto::Error{proto::ErrorCode::login_required,
@@ -151,6 +152,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       if (!grant.refresh_token.empty()) next.refresh_token = grant.refresh_token;
       next.expires_at = grant.expires_in ? format_rfc3339(std::chrono::system_clock::now() + *grant.expires_in) : "";
       if (!grant.user_email.empty()) next.user_email = grant.user_email;
+      if (!grant.user_id.empty()) next.user_id = grant.user_id;
       // Persist before serving: the server has already retired the old refresh token (rotation),
       // so the new one must be on disk before anything can depend on it.
       auto saved = co_await hooks.persist(profile, next);
@@ -167,6 +169,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       st.not_before.reset();
       spdlog::info("refreshed profile {}", profile);
       schedule(profile);
+      if (hooks.changed) hooks.changed(profile);
       co_return proto::Ok{};
     }
 
@@ -180,6 +183,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
         spdlog::info("profile {}: refresh token refused, newer credentials found in the store", profile);
         cache.put(profile, std::move(*stored));
         schedule(profile);
+        if (hooks.changed) hooks.changed(profile);
         co_return proto::Ok{};
       }
       if (current && current->credentials.refresh_token == used.refresh_token) {

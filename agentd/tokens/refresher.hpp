@@ -25,6 +25,7 @@ struct Grant {
   std::string refresh_token;                   // empty: the old one stays valid (no rotation)
   std::optional<std::chrono::seconds> expires_in;
   std::string user_email;                      // empty: unchanged
+  std::string user_id;                         // empty: unchanged
 };
 
 // One refresh attempt's outcome. login_required means the refresh token was refused (invalid_grant).
@@ -40,6 +41,9 @@ struct RefresherHooks {
   std::function<boost::asio::awaitable<proto::Status>(const std::string& profile, const store::Credentials&)> persist;
   // Re-reads a profile from the store (after invalid_grant: an import or login may have replaced it).
   std::function<boost::asio::awaitable<std::optional<store::Credentials>>(const std::string& profile)> reload;
+  // Optional: told after new credentials of `profile` are in the cache (a refresh landed, or newer
+  // credentials were adopted from the store). Must not block.
+  std::function<void(const std::string& profile)> changed;
 };
 
 // Backoff after failures: kMinBackoff doubling to kMaxBackoff, ±20 % jitter.

@@ -14,18 +14,7 @@ Entry& TokenCache::put(const std::string& profile, store::Credentials credential
   Entry entry;
   if (auto when = parse_rfc3339(credentials.expires_at)) entry.expires = to_boot_time(*when);
   entry.credentials = std::move(credentials);
-  Entry& stored = entries_[profile] = std::move(entry);
-  notify(profile);
-  return stored;
-}
-
-void TokenCache::erase(const std::string& profile) {
-  if (entries_.erase(profile) > 0) notify(profile);
-}
-
-void TokenCache::clear() {
-  entries_.clear();
-  notify("");
+  return entries_[profile] = std::move(entry);
 }
 
 Entry* TokenCache::find(const std::string& profile) {

@@ -1,7 +1,6 @@
 // The agent's in-memory view of every profile's credentials: what get_token answers from.
 #pragma once
 
-#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -25,21 +24,13 @@ class TokenCache {
  public:
   // Replaces a profile's entry; the expiry is computed from credentials.expires_at as seen now.
   Entry& put(const std::string& profile, store::Credentials credentials);
-  void erase(const std::string& profile);
+  void erase(const std::string& profile) { entries_.erase(profile); }
   Entry* find(const std::string& profile);
   const std::map<std::string, Entry>& entries() const { return entries_; }
-  void clear();
-
-  // Called after every put and erase with the profile's name ("" after clear): the CLI bridge follows
-  // the default profile's tokens this way, whichever handler changed them. Must not touch the cache.
-  void observe(std::function<void(const std::string& profile)> observer) { observer_ = std::move(observer); }
+  void clear() { entries_.clear(); }
 
  private:
-  void notify(const std::string& profile) {
-    if (observer_) observer_(profile);
-  }
   std::map<std::string, Entry> entries_;
-  std::function<void(const std::string&)> observer_;
 };
 
 }  // namespace agentd::tokens

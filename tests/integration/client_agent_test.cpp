@@ -180,7 +180,7 @@ TEST_CASE("client: usage errors exit 2") {
            {"auth", "token", "--nope"},
            {"auth", "token", "extra"},
            {"auth", "import"},
-           {"profile", "add", "x"},
+           {"profile", "add", "x", "--client-id", "cli"},  // an oidc profile needs both
            {"profile", "add", "x", "--issuer", "https://i"},
            {"profile", "remove"},
            {"config", "set", "colour", "red"},

@@ -136,7 +136,7 @@ void device_login(Provider& provider, AgentFixture& f) {
   MESSAGE("this client has no `auth login` yet: logging in through the agent's login_start/login_wait ops");
   auto started = testsupport::agent_request(f.socket(), proto::LoginStart{.profile = kProfile, .device = true});
   REQUIRE_MESSAGE(started.ok(), (started ? "" : started.error().message));
-  CHECK(started->method == "device");
+  CHECK(started->method == proto::LoginMethod::device);
   CHECK(contains(started->verification_uri, provider.issuer() + "/device"));
   approve(provider, started->verification_uri, started->user_code);
   auto done = testsupport::agent_request(f.socket(), proto::LoginWait{.login_id = started->login_id}, 30s);

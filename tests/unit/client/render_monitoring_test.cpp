@@ -37,7 +37,7 @@ TEST_CASE("auth status report: credential kind, masked key, forget time and usag
   reply.default_profile = "ci";
   proto::ProfileStatus p;
   p.name = "ci";
-  p.state = "valid";
+  p.state = proto::ProfileState::valid;
   p.credential = "api_key";
   p.api_key = "flx_…beef";
   p.forget_at = "2024-11-02T18:00:00Z";
@@ -47,7 +47,7 @@ TEST_CASE("auth status report: credential kind, masked key, forget time and usag
   reply.profiles.push_back(p);
   proto::ProfileStatus unused;
   unused.name = "idle";
-  unused.state = "valid";
+  unused.state = proto::ProfileState::valid;
   unused.credential = "oauth";
   reply.profiles.push_back(unused);
   const std::string text = client::render_auth_status(reply);

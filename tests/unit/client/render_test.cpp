@@ -6,13 +6,13 @@ TEST_CASE("auth status report: profiles, masked secrets as given, expiry, defaul
   proto::AuthStatusReply reply;
   reply.default_profile = "production";
   reply.store = "file";
-  reply.profiles.push_back({.name = "production", .state = "valid", .credential = "oauth", .api_key = "",
-                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "u@example.com",
+  reply.profiles.push_back({.name = "production", .kind = proto::ProfileKind::oidc, .state = proto::ProfileState::valid, .credential = "oauth", .api_key = "",
+                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "u@example.com", .user_id = "",
                             .access_token = "flx_…a1b2", .refresh_token = "flx_…c3d4",
                             .expires_at = "2099-01-01T00:00:00Z", .expires_in = 3725, .api_endpoint = "https://api",
                             .issuer = "", .last_error = ""});
-  reply.profiles.push_back({.name = "staging", .state = "expired", .credential = "oauth", .api_key = "",
-                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "", .access_token = "…",
+  reply.profiles.push_back({.name = "staging", .kind = proto::ProfileKind::fluxloop, .state = proto::ProfileState::expired, .credential = "oauth", .api_key = "",
+                            .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "", .user_id = "", .access_token = "…",
                             .refresh_token = "", .expires_at = "2020-01-01T00:00:00Z", .expires_in = -120,
                             .api_endpoint = "", .issuer = "", .last_error = ""});
   const std::string text = client::render_auth_status(reply);
@@ -34,9 +34,9 @@ TEST_CASE("auth status report: profiles, masked secrets as given, expiry, defaul
 TEST_CASE("profile list and agent status reports") {
   proto::ProfileListReply list;
   list.default_profile = "production";
-  list.profiles.push_back({.name = "production", .issuer = "https://auth", .client_id = "c", .api_endpoint = "",
+  list.profiles.push_back({.name = "production", .kind = proto::ProfileKind::oidc, .issuer = "https://auth", .client_id = "c", .api_endpoint = "",
                            .scopes = {}, .lifetime_seconds = 0, .is_default = true, .has_credentials = true});
-  list.profiles.push_back({.name = "staging", .issuer = "", .client_id = "", .api_endpoint = "https://api-staging",
+  list.profiles.push_back({.name = "staging", .kind = proto::ProfileKind::fluxloop, .issuer = "", .client_id = "", .api_endpoint = "https://api-staging",
                            .scopes = {}, .lifetime_seconds = 0, .is_default = false, .has_credentials = false});
   const std::string table = client::render_profile_list(list);
   CHECK(table.rfind("NAME", 0) == 0);

@@ -35,7 +35,7 @@ TEST_CASE("every request type round-trips with its op name") {
   };
   check(proto::AgentStatus{});
   check(proto::AgentStop{});
-  check(proto::ProfileAdd{.name = "p", .issuer = "https://i", .client_id = "c", .api_endpoint = {}, .scopes = {"a", "b"}});
+  check(proto::ProfileAdd{.name = "p", .kind = proto::ProfileKind::oidc, .issuer = "https://i", .client_id = "c", .api_endpoint = {}, .scopes = {"a", "b"}});
   check(proto::ProfileList{});
   check(proto::ProfileRemove{.name = "p"});
   check(proto::ConfigSet{.key = "profile", .value = "p"});
@@ -44,7 +44,8 @@ TEST_CASE("every request type round-trips with its op name") {
   check(proto::AuthStatus{});
   check(proto::AuthRefresh{.profile = "p"});
   check(proto::AuthLogout{});
-  check(proto::LoginStart{.profile = "p", .device = true});
+  check(proto::LoginStart{.profile = "p", .device = true, .api_endpoint = "https://api.example"});
+  check(proto::ProfileAdd{.name = "f", .kind = proto::ProfileKind::fluxloop, .issuer = {}, .client_id = {}, .api_endpoint = {}, .scopes = {}});
   check(proto::LoginWait{.login_id = "x"});
 }
 

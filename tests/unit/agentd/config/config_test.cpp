@@ -13,7 +13,8 @@ TEST_CASE("config round-trips through its file, written 0600") {
   Config config;
   config.default_profile = "staging";
   config.store = "file";
-  config.profiles["staging"] = {"https://auth.example", "cli", "https://api.example", {"openid", "email"}};
+  config.profiles["staging"] = {proto::ProfileKind::oidc, "https://auth.example", "cli", "https://api.example", {"openid", "email"}};
+  config.profiles["work"] = {proto::ProfileKind::fluxloop, "", "", "https://api.example", {}};
   REQUIRE(agentd::config::save(path, config).ok());
   struct stat st{};
   REQUIRE(::stat(path.c_str(), &st) == 0);
@@ -21,6 +22,20 @@ TEST_CASE("config round-trips through its file, written 0600") {
   auto loaded = agentd::config::load(path);
   REQUIRE(loaded.ok());
   CHECK(*loaded == config);
+}
+
+TEST_CASE("a profile's kind: written, and for older files oidc with an issuer, else fluxloop") {
+  testsupport::TempDir dir;
+  const auto path = dir.path() + "/config.json";
+  testsupport::write_file(path, R"({"profiles": {"old": {"issuer": "https://i", "client_id": "c"}, "bare": {},
+      "explicit": {"kind": "fluxloop", "api_endpoint": "https://api"}}})");
+  auto loaded = agentd::config::load(path);
+  REQUIRE(loaded.ok());
+  CHECK(loaded->profiles.at("old").kind == proto::ProfileKind::oidc);
+  CHECK(loaded->profiles.at("bare").kind == proto::ProfileKind::fluxloop);
+  CHECK(loaded->profiles.at("explicit").kind == proto::ProfileKind::fluxloop);
+  testsupport::write_file(path, R"({"profiles": {"p": {"kind": "ldap"}}})");
+  CHECK_FALSE(agentd::config::load(path).ok());
 }
 
 TEST_CASE("a missing config is empty, a corrupt one is an error and is left alone") {

@@ -20,7 +20,8 @@ TEST_CASE("platform records: a record from the platform's JSON, never its key") 
   CHECK(record->failed_attempts == 1);
   CHECK(record->profiles.empty());
   CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"name":"x"})")).ok());
-  CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"id":"key_../../x"})")).ok());
+  CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"id":""})")).ok());
+  CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"id":"a b"})")).ok());
   CHECK_FALSE(record_from_json(nlohmann::json::array()).ok());
 }
 
@@ -29,11 +30,42 @@ TEST_CASE("platform records: key and id shapes") {
   CHECK(looks_like_key("flx_sa_0123"));
   CHECK_FALSE(looks_like_key("flx_api_"));
   CHECK_FALSE(looks_like_key("flx_at_0123"));
-  CHECK(looks_like_key_id("key_0123456789abcdef"));
-  CHECK_FALSE(looks_like_key_id("key_"));
-  CHECK_FALSE(looks_like_key_id("key_a/b"));
-  CHECK_FALSE(looks_like_key_id("key_a?b"));
-  CHECK_FALSE(looks_like_key_id("flx_api_1234"));
+  // Ids are opaque: any format, escaped into a path segment.
+  CHECK(is_key_id("key_0123456789abcdef"));
+  CHECK(is_key_id("6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f"));
+  CHECK(is_key_id("42"));
+  CHECK_FALSE(is_key_id(""));
+  CHECK_FALSE(is_key_id("a b"));
+  CHECK_FALSE(is_key_id(std::string(257, 'k')));
+  CHECK(path_segment("6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f") == "6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f");
+  CHECK(path_segment("key_a/b?c") == "key_a%2Fb%3Fc");
+  CHECK(path_segment("..") == "%2E%2E");
+}
+
+TEST_CASE("platform records: the key of a create answer in each of the platform's shapes") {
+  const std::string record = R"("id":"6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f","name":"ci","scope":"read-write","type":"user")";
+  const std::string key = "flx_api_0123456789abcdef";
+  for (const std::string& text : {"{" + record + R"(,"key":")" + key + ""}",
+                                  "{" + record + R"(,"api_key":")" + key + ""}",
+                                  R"({"api_key":{)" + record + R"(,"key":")" + key + ""}}",
+                                  R"({"api_key_data":{)" + record + R"(,"key":")" + key + R"("},"message":"ok"})"}) {
+    CAPTURE(text);
+    auto created = created_from_json(nlohmann::json::parse(text));
+    REQUIRE(created.ok());
+    CHECK(created->key == key);
+    CHECK(created->record.id == "6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f");
+    CHECK(created->record.name == "ci");
+  }
+  auto none = created_from_json(nlohmann::json::parse("{" + record + "}"));
+  REQUIRE(none.ok());
+  CHECK(none->key.empty());
+}
+
+TEST_CASE("platform records: a list answer as an array or as {api_keys}") {
+  const std::string item = R"({"id":"6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f","name":"ci"})";
+  CHECK(records_from_json(nlohmann::json::parse("[" + item + "]"))->size() == 1);
+  CHECK(records_from_json(nlohmann::json::parse(R"({"api_keys":[)" + item + "]}"))->size() == 1);
+  CHECK_FALSE(records_from_json(nlohmann::json::parse(R"({"keys":[]})")).ok());
 }
 
 TEST_CASE("platform records: which credentials hold a key (by id, else by prefix and last4)") {
