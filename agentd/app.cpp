@@ -9,6 +9,7 @@
 #include "agentd/app_platform.hpp"
 #include "agentd/app_state.hpp"
 #include "agentd/audit/refresh_observer.hpp"
+#include "agentd/bridge/bridge.hpp"
 #include "agentd/lock/gate.hpp"
 #include "agentd/util/atomic_file.hpp"
 #include "proto/codec.hpp"
@@ -68,11 +69,13 @@ asio::awaitable<proto::Status> App::start() {
   co_await s.sweeper->sweep_now();
   s.sweeper->start();
   s.refresher->start();
+  s.start_bridge();  // after the store is loaded: it may adopt or remove a login at once
   start_revocations(s);  // after the store is loaded: an overdue revocation may run at once
   co_return proto::Ok{};
 }
 
 void App::shutdown() {
+  if (state_->bridge) state_->bridge->stop();
   state_->refresher->stop();
   state_->monitor->shutdown();
   state_->sweeper->stop();
@@ -100,6 +103,11 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
       co_return proto::encode_error(frame.id, result.error());
     }
     spdlog::debug("op={} pid={} ok", Request::kOp, peer.pid);
+    // What the CLI bridge file shows depends on the lock and the configuration as well as the tokens.
+    if constexpr (lock::kIsOneOf<Request, proto::AgentLock, proto::AgentUnlock, proto::ConfigSet, proto::ProfileAdd,
+                                 proto::ProfileRemove>) {
+      state_->bridge_changed();
+    }
     co_return proto::encode_reply(frame.id, *result);
   };
   auto reply = std::visit(answer, frame.request);

@@ -113,9 +113,20 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Confi
     spdlog::info("api_key_file {}", request.value.empty() ? "unset" : "set to " + request.value);
     co_return proto::OkReply{};
   }
+  if (request.key == "cli_bridge") {
+    if (request.value != "on" && request.value != "off") {
+      co_return proto::Error{proto::ErrorCode::invalid_argument, "cli_bridge is `on` or `off`"};
+    }
+    auto updated = config;
+    updated.cli_bridge = request.value == "on";
+    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
+    config = std::move(updated);
+    spdlog::info("cli_bridge {}", request.value);
+    co_return proto::OkReply{};  // App::handle tells the bridge, which writes or removes the file
+  }
   if (request.key != "profile") {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
-                           "unknown setting '" + request.key + "'; settings: profile, api_key_file"};
+                           "unknown setting '" + request.key + "'; settings: profile, api_key_file, cli_bridge"};
   }
   if (auto ok = config::validate_profile_name(request.value); !ok) co_return std::move(ok).error();
   auto updated = config;

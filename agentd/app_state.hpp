@@ -23,6 +23,7 @@
 #include "agentd/tokens/refresher.hpp"
 #include "agentd/tokens/token_cache.hpp"
 #include "proto/messages.hpp"
+#include "proto/messages_bridge.hpp"
 #include "proto/messages_platform.hpp"
 
 namespace agentd {
@@ -33,6 +34,11 @@ struct Login;
 struct RedactCache;
 namespace platform {
 class Revocations;  // pending revocations of rotated API keys (agentd/platform/revocations.hpp)
+}
+namespace bridge {
+class Bridge;   // the CLI bridge file (agentd/bridge/bridge.hpp)
+struct Target;
+struct PlatformLogin;
 }
 
 // What happened to a profile's credentials (CredentialObserver).
@@ -130,6 +136,18 @@ struct App::State {
   // agentd/app_redact.cpp
   boost::asio::awaitable<proto::Result<proto::RedactReply>> on(const proto::Redact&, const server::Peer&);
   std::shared_ptr<RedactCache> redact_cache;  // rebuilt only when the secrets held or the patterns change
+
+  // agentd/app_bridge.cpp: the CLI bridge, $HOME/.fluxloop/auth.json for the platform CLI.
+  std::unique_ptr<bridge::Bridge> bridge;
+  void start_bridge();    // after the store is loaded; follows credential_observers from then on
+  void bridge_changed();  // lock, unlock, configuration: the bridge file may have to change
+  // True when `profile` is of kind fluxloop (the only kind the bridge serves).
+  bool bridged_kind(const std::string& profile) const;
+  std::string bridge_endpoint(const std::string& profile) const;
+  bridge::Target bridge_target();
+  boost::asio::awaitable<proto::Status> bridge_adopt(const std::string& profile, bridge::PlatformLogin login);
+  boost::asio::awaitable<void> bridge_logout(const std::string& profile);
+  boost::asio::awaitable<proto::Result<proto::BridgeSyncReply>> on(const proto::BridgeSync&, const server::Peer&);
 };
 
 }  // namespace agentd

@@ -18,6 +18,7 @@
 #include "client/commands_redact.hpp"
 #include "client/duration.hpp"
 #include "client/output.hpp"
+#include "client/passthrough.hpp"
 
 namespace client {
 namespace {
@@ -160,8 +161,9 @@ void build_profile_remove(CLI::App& group, Tree& t) {
 
 void build_config_set(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile, "
-                                            "`config set api_key_file PATH` a 0600 file holding an API key ('' unsets)");
-  c->add_option("KEY", t.config_set.key, "Setting: profile, api_key_file")->required()->check(CLI::IsMember(kConfigKeys));
+                                            "`config set api_key_file PATH` a 0600 file holding an API key ('' unsets), "
+                                            "`config set cli_bridge on|off` the platform CLI's login file");
+  c->add_option("KEY", t.config_set.key, "Setting: profile, api_key_file, cli_bridge")->required()->check(CLI::IsMember(kConfigKeys));
   c->add_option("VALUE", t.config_set.value, "New value")->required();
   on_run(c, t, [&t] { return config_set(t.app, t.config_set); });
 }
@@ -344,6 +346,39 @@ void build(CLI::App& root, Tree& t, int argc, char** argv) {
   }
 }
 
+}  // namespace
+
+// False when argv names a command this client does not implement, which the platform CLI then runs:
+// an unknown first word, an unknown word after one of our groups (`config show`), or a `config set`
+// of a key that is not ours (the platform CLI's `config set` edits its project settings). Options,
+// help and a group alone stay ours, so their usage errors stay ours too.
+bool implemented(int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return true;
+  const std::string_view first = argv[1];
+  for (const Leaf& leaf : kTopLevel) {
+    if (leaf.name == first) return true;
+  }
+  for (const Group& g : kGroups) {
+    if (g.name != first) continue;
+    if (argc < 3 || argv[2][0] == '-') return true;
+    const std::string_view second = argv[2];
+    for (const Leaf& leaf : g.leaves) {
+      if (leaf.name != second) continue;
+      if (first == "config" && second == "set" && argc > 3 && argv[3][0] != '-') {
+        for (const auto& key : kConfigKeys) {
+          if (key == argv[3]) return true;
+        }
+        return false;
+      }
+      return true;
+    }
+    return false;
+  }
+  return false;
+}
+
+namespace {
+
 // The deepest command the user reached.
 const CLI::App* deepest(const CLI::App& root) {
   const CLI::App* at = &root;
@@ -378,6 +413,7 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& root) {
 
 int run_cli(int argc, char** argv) {
   App app(Environment::from_process());
+  if (!implemented(argc, argv)) return pass_through(app, argc, argv);
   Tree tree(app);
 
   CLI::App root{"fluxloop: the client of fluxloop-agentd, which holds your FluxLoop credentials", "fluxloop"};

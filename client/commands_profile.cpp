@@ -68,6 +68,7 @@ int config_set(App& app, const ConfigSetOptions& options) {
   if (!reply) return report(reply.failure());
   if (options.key == "profile") note("default profile is now " + options.value);
   else if (options.key == "api_key_file" && resolved.value.empty()) note("api_key_file unset");
+  else if (options.key == "cli_bridge") note(options.value == "on" ? "cli_bridge on: the agent keeps ~/.fluxloop/auth.json fresh for the platform CLI" : "cli_bridge off: the agent no longer keeps ~/.fluxloop/auth.json (its own copy removed)");
   else if (options.key == "api_key_file") note("api_key_file is now " + resolved.value + " (used when no --profile, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY or FLUXLOOP_PROFILE is given)");
   else note(options.key + " set");
   return kExitOk;

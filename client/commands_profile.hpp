@@ -30,8 +30,8 @@ struct ConfigSetOptions {
 };
 
 // The settings `config set` accepts ("profile": the default profile; "api_key_file": a file holding
-// an API key, CONTRACT.md precedence).
-inline const std::vector<std::string> kConfigKeys{"profile", "api_key_file"};
+// an API key, CONTRACT.md precedence; "cli_bridge": on|off, the platform CLI's auth.json).
+inline const std::vector<std::string> kConfigKeys{"profile", "api_key_file", "cli_bridge"};
 
 // Pure request builders. config_set_request sends an api_key_file path as given; config_set makes a
 // relative one absolute first (the agent runs in another directory).

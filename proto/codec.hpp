@@ -11,6 +11,7 @@
 
 #include "proto/frame.hpp"
 #include "proto/messages.hpp"
+#include "proto/messages_bridge.hpp"
 #include "proto/messages_platform.hpp"
 
 namespace proto {
@@ -20,7 +21,7 @@ namespace proto {
 using Request = std::variant<AgentStatus, AgentStop, AgentLock, AgentUnlock, ProfileAdd, ProfileList,
                              ProfileRemove, ConfigSet, AuthImport, GetToken, AuthStatus, AuthRefresh,
                              AuthLogout, LoginStart, LoginWait, ApiKeyCreate, ApiKeyList, ApiKeyInfo,
-                             ApiKeyRevoke, ApiKeyRotate, ApiRequest, Redact>;
+                             ApiKeyRevoke, ApiKeyRotate, ApiRequest, Redact, BridgeSync>;
 
 struct RequestFrame {
   std::uint64_t id = 0;

@@ -62,6 +62,7 @@ proto::Result<Config> load(const std::string& path) {
     }
   }
   reader.optional("api_key_file", config.api_key_file);
+  reader.optional("cli_bridge", config.cli_bridge);
   if (auto sanitization = json.find("sanitization"); sanitization != json.end()) {
     if (!sanitization->is_object()) return corrupt("'sanitization' must be an object");
     proto::Reader s(*sanitization, "sanitization");
@@ -105,6 +106,7 @@ proto::Status save(const std::string& path, const Config& config) {
     if (profile.lifetime_seconds != 0) entry["lifetime_seconds"] = profile.lifetime_seconds;
   }
   if (!config.api_key_file.empty()) json["api_key_file"] = config.api_key_file;
+  if (!config.cli_bridge) json["cli_bridge"] = false;  // on is the default: written only when off
   if (!config.sanitization.empty()) {
     auto& patterns = json["sanitization"]["patterns"] = nlohmann::json::array();
     for (const auto& pattern : config.sanitization) {

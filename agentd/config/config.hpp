@@ -49,6 +49,7 @@ struct Config {
   std::string store;            // "keyring" or "file" once chosen; kept across runs
   std::map<std::string, Profile> profiles;
   std::string api_key_file;  // `config set api_key_file PATH`: read by the client (CONTRACT.md precedence)
+  bool cli_bridge = true;    // `config set cli_bridge on|off`: keep $HOME/.fluxloop/auth.json for the platform CLI
   std::vector<SanitizationPattern> sanitization;  // empty: the built-in patterns (docs/redact.md)
   Monitoring monitoring;
   bool operator==(const Config&) const = default;

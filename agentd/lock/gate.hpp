@@ -25,7 +25,8 @@ template <typename Request>
 inline constexpr bool kSafeWhileLocked =
     kIsOneOf<Request, proto::AgentStatus, proto::AgentStop, proto::AgentLock, proto::AgentUnlock, proto::ProfileAdd,
              proto::ProfileList, proto::ProfileRemove, proto::ConfigSet, proto::AuthImport, proto::AuthStatus,
-             proto::AuthRefresh, proto::AuthLogout, proto::LoginStart, proto::LoginWait, proto::Redact>;
+             proto::AuthRefresh, proto::AuthLogout, proto::LoginStart, proto::LoginWait, proto::Redact,
+             proto::BridgeSync>;
 
 template <typename Variant>
 struct AllClassified;

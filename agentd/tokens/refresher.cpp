@@ -35,6 +35,8 @@ struct ProfileState {
   std::optional<BootClock::time_point> not_before;  // backoff or Retry-After gate
   int failures = 0;
   proto::Error last_failure;
+  std::optional<BootClock::duration> min_lead;  // refresh no later than this before expiry (set_min_lead)
+  std::optional<BootClock::duration> lifetime;  // of the tokens the last refresh received
 };
 
 std::string seconds_text(BootClock::duration d) {
@@ -68,6 +70,9 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     auto due = remaining <= BootClock::duration::zero()
                    ? now
                    : now + std::chrono::duration_cast<BootClock::duration>(remaining * uniform(kRefreshAtMin, kRefreshAtMax));
+    // The lead applies whenever tokens live longer than it. Until a refresh has shown their lifetime
+    // (loaded or adopted tokens), too little time left means refreshing now once to learn it.
+    if (st.min_lead && (!st.lifetime || *st.lifetime > *st.min_lead)) due = std::min(due, std::max(now, *entry->expires - *st.min_lead));
     if (st.not_before && *st.not_before > due) due = *st.not_before;
     st.due = due;
     wake.cancel();
@@ -155,6 +160,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       Entry& fresh = cache.put(profile, std::move(next));
       // Expiry from expires_in at receipt on the boot clock: immune to server clock skew.
       if (grant.expires_in) fresh.expires = received + *grant.expires_in;
+      st.lifetime = grant.expires_in ? std::optional<BootClock::duration>(*grant.expires_in) : std::nullopt;
       if (!saved) {
         fresh.last_error = "refreshed, but could not save the new tokens: " + saved.error().message;
         spdlog::error("profile {}: {}", profile, fresh.last_error);
@@ -262,7 +268,16 @@ void Refresher::forget(const std::string& profile) {
     it->second.due.reset();
     it->second.not_before.reset();
     it->second.failures = 0;
+    it->second.lifetime.reset();  // the next login's tokens may live differently
   }
+}
+
+void Refresher::set_min_lead(const std::string& profile, std::optional<std::chrono::seconds> lead) {
+  auto& st = impl_->profiles[profile];
+  const std::optional<BootClock::duration> wanted = lead ? std::optional<BootClock::duration>(*lead) : std::nullopt;
+  if (st.min_lead == wanted) return;
+  st.min_lead = wanted;
+  impl_->schedule(profile);
 }
 
 void Refresher::start() {

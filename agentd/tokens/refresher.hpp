@@ -72,6 +72,10 @@ class Refresher {
   void schedule(const std::string& profile);
   // Forgets a profile's schedule (logout, removal).
   void forget(const std::string& profile);
+  // Makes the proactive refresh of `profile` happen no later than when `lead` remains, whenever its
+  // tokens live longer than `lead` (nullopt: the usual schedule only). The CLI bridge uses it so the
+  // platform CLI, which refreshes by itself under 5 minutes, never has to (docs/platform.md).
+  void set_min_lead(const std::string& profile, std::optional<std::chrono::seconds> lead);
   // Starts the scheduler loop; stop() cancels it and every timer.
   void start();
   void stop();
