@@ -32,6 +32,9 @@ struct RedactCache;
 namespace platform {
 class Revocations;  // pending revocations of rotated API keys (agentd/platform/revocations.hpp)
 }
+namespace util {
+class BlockingRunner;  // agentd/util/blocking_call.hpp
+}
 
 struct App::State {
   boost::asio::any_io_executor executor;
@@ -46,6 +49,7 @@ struct App::State {
   std::unique_ptr<oauth::DiscoveryCache> discovery;
   std::unique_ptr<audit::Monitor> monitor;  // before the refresher, which reports to it (destroyed after it)
   std::unique_ptr<tokens::Refresher> refresher;
+  std::unique_ptr<util::BlockingRunner> file_io;  // reads of files a request names (auth import), off the I/O thread
 
   std::string config_path() const { return options.home + "/config.json"; }
   // The profile a request means: its own, else the configured default, else "production".
@@ -56,8 +60,9 @@ struct App::State {
 
   // Puts credentials in the cache and arms their proactive refresh.
   tokens::Entry& remember(const std::string& profile, store::Credentials credentials);
-  // The issuer, client id and token endpoint a profile's credentials are refreshed with:
-  // the credentials' own (an imported file may carry them), else the profile's configuration.
+  // The issuer, client id and token endpoint a profile's credentials are refreshed with: the ones
+  // bound to the credentials (bind_arrival); only credentials bound to neither issuer nor token
+  // endpoint (stored by older versions) fall back to the profile's configuration.
   struct OAuthClient {
     std::string issuer;
     std::string client_id;
@@ -65,6 +70,10 @@ struct App::State {
     std::vector<std::string> scopes;
   };
   OAuthClient oauth_client_of(const std::string& profile, const store::Credentials& credentials) const;
+  // Binds arriving credentials (import) to where they may be sent: fills issuer, client id and API
+  // endpoint they lack from the profile's configuration. A file naming another issuer or API
+  // endpoint than the configured profile is refused (invalid_argument).
+  proto::Status bind_arrival(const std::string& profile, store::Credentials& credentials) const;
   // Discovery (cached) for a profile's issuer: the endpoints of its authorization server.
   boost::asio::awaitable<oauth::Result<oauth::ProviderMetadata>> metadata_of(const OAuthClient& client);
   tokens::RefresherHooks refresher_hooks();
@@ -77,6 +86,8 @@ struct App::State {
   // Why a secret must not be served now (the agent is locked), else nullopt; first forgets
   // credentials whose lifetime has ended. lock::gated calls it before every secret-serving op.
   std::optional<proto::Error> refuse_secret();
+  // Why the configuration must not change now (the agent is locked: permission_denied), else nullopt.
+  std::optional<proto::Error> refuse_config_change() const;
   // Stamps credentials arriving now (import, login, a stored API key) with forget_at = now + the
   // profile's lifetime (the shorter of --lifetime and the profile's), when one applies. Call before
   // saving them; remember() then arms the deadline.

@@ -23,12 +23,37 @@ constexpr int kMaxRefreshRounds = 2;
 App::State::OAuthClient App::State::oauth_client_of(const std::string& profile,
                                                     const store::Credentials& credentials) const {
   OAuthClient client{credentials.issuer, credentials.client_id, credentials.token_endpoint, {}};
+  // Bound credentials go only where they came from: the configured issuer is not consulted, so a
+  // profile re-pointed at another server can never receive this refresh token (nor revoke it there).
+  const bool bound = !credentials.issuer.empty() || !credentials.token_endpoint.empty();
   if (auto it = config.profiles.find(profile); it != config.profiles.end()) {
-    if (client.issuer.empty()) client.issuer = it->second.issuer;
+    if (!bound) client.issuer = it->second.issuer;
     if (client.client_id.empty()) client.client_id = it->second.client_id;
     client.scopes = it->second.scopes;
   }
   return client;
+}
+
+proto::Status App::State::bind_arrival(const std::string& profile, store::Credentials& credentials) const {
+  auto it = config.profiles.find(profile);
+  if (it == config.profiles.end()) return proto::Ok{};  // nothing configured: they keep what they came with
+  const config::Profile& configured = it->second;
+  auto conflict = [&](std::string_view what, const std::string& theirs, const std::string& ours) {
+    return proto::Error{proto::ErrorCode::invalid_argument,
+                        "the credentials name the " + std::string(what) + " " + theirs + ", but profile '" + profile +
+                            "' is configured with " + ours + ": import them into another profile (--profile NAME)"};
+  };
+  if (!credentials.issuer.empty() && !configured.issuer.empty() && credentials.issuer != configured.issuer) {
+    return conflict("issuer", credentials.issuer, configured.issuer);
+  }
+  if (!credentials.api_endpoint.empty() && !configured.api_endpoint.empty() &&
+      credentials.api_endpoint != configured.api_endpoint) {
+    return conflict("API endpoint", credentials.api_endpoint, configured.api_endpoint);
+  }
+  if (credentials.issuer.empty() && credentials.token_endpoint.empty()) credentials.issuer = configured.issuer;
+  if (credentials.client_id.empty()) credentials.client_id = configured.client_id;
+  if (credentials.api_endpoint.empty()) credentials.api_endpoint = configured.api_endpoint;
+  return proto::Ok{};
 }
 
 asio::awaitable<oauth::Result<oauth::ProviderMetadata>> App::State::metadata_of(const OAuthClient& client) {
@@ -156,6 +181,11 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
   co_await ensure_loaded();
   proto::LogoutReply reply;
   reply.profile = profile;
+  // Forget first, revoke after. No new refresh may start for this profile from here on (the
+  // scheduler's entry is gone and on-demand refreshes find no credentials), and one in flight lands
+  // before we read the tokens: it saves nothing once the entry is gone, and its rotated tokens are
+  // the ones revoked below.
+  refresher->forget(profile);
   co_await refresher->wait_idle(profile);
   const auto* entry = cache.find(profile);
   if (!entry) {
@@ -164,9 +194,17 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
   }
   const store::Credentials credentials = entry->credentials;
   const auto client = oauth_client_of(profile, credentials);
+  cache.erase(profile);
+  refresher->forget(profile);  // again: the refresh that landed meanwhile scheduled the next one
+  sweeper->disarm(profile);
+  if (auto erased = co_await store->erase(profile); !erased) {
+    // Still stored: keep serving them rather than hold less in memory than on disk.
+    if (!cache.find(profile)) remember(profile, credentials);
+    co_return std::move(erased).error();
+  }
 
-  // Revoke first (RFC 7009), then forget. Revoking the refresh token ends the whole grant at
-  // most servers; the access token is revoked too for servers that track them separately.
+  // Revoke (RFC 7009) what was forgotten. Revoking the refresh token ends the whole grant at most
+  // servers; the access token is revoked too for servers that track them separately.
   if (client.issuer.empty()) {
     reply.warning = "no issuer known for this profile, so nothing was revoked at the server";
   } else if (auto metadata = co_await metadata_of(client); !metadata) {
@@ -190,11 +228,7 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
     reply.revoked = all_revoked;
     if (!all_revoked) reply.warning = "could not revoke at the server (" + failure + "); forgot the tokens locally";
   }
-  // Forget even when revocation failed: logout must work offline.
-  if (auto erased = co_await store->erase(profile); !erased) co_return std::move(erased).error();
-  cache.erase(profile);
-  refresher->forget(profile);
-  sweeper->disarm(profile);
+  // Forgotten above even when revocation fails: logout must work offline.
   if (reply.warning.empty()) spdlog::info("logged out of profile {} (tokens revoked)", profile);
   else spdlog::warn("logged out of profile {}: {}", profile, reply.warning);
   co_return reply;

@@ -15,11 +15,14 @@ namespace agentd::util {
 // the old or the new file, never a torn one. Errors are store_error naming the path.
 proto::Status write_file_atomic(const std::string& path, std::string_view content);
 
-// Reads a whole regular file of at most `max_bytes`. nullopt when it does not exist.
-// Refuses (store_error) files readable or writable by group/others when `check_private` is set.
+// Reads a whole regular file of at most `max_bytes`. nullopt when it does not exist. Never blocks
+// on a FIFO or device (opened non-blocking, refused unless a regular file). Refuses (store_error)
+// files readable or writable by group/others with Privacy::owner_only, and a symbolic link as the
+// last path component with Symlinks::refuse.
 enum class Privacy { any, owner_only };
+enum class Symlinks { follow, refuse };
 proto::Result<std::optional<std::string>> read_file(const std::string& path, std::size_t max_bytes,
-                                                    Privacy privacy);
+                                                    Privacy privacy, Symlinks symlinks = Symlinks::follow);
 
 // Creates `dir` (and parents) with mode 0700 if missing.
 proto::Status ensure_private_dir(const std::string& dir);
