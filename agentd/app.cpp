@@ -12,6 +12,7 @@
 #include "agentd/bridge/bridge.hpp"
 #include "agentd/lock/gate.hpp"
 #include "agentd/util/atomic_file.hpp"
+#include "agentd/util/blocking_call.hpp"
 #include "proto/codec.hpp"
 
 namespace agentd {
@@ -19,6 +20,9 @@ namespace {
 
 namespace asio = boost::asio;
 
+// While `agent lock` holds, FLUXLOOP_HOME/lock-marker.json keeps the passphrase verifier, so the next
+// agent run starts locked (docs/lock.md).
+constexpr std::string_view kLockMarker = "lock-marker.json";
 // The reply to agent_stop must reach the client before the server cancels its sessions.
 constexpr auto kStopDelay = std::chrono::milliseconds(100);
 
@@ -35,7 +39,8 @@ App::App(asio::any_io_executor executor, AppOptions options) : state_(std::make_
       kinds::Services{state_->executor, state_->http.get(), state_->discovery.get()});
   state_->refresher = std::make_unique<tokens::Refresher>(
       state_->executor, state_->cache, audit::observe_refreshes(state_->refresher_hooks(), *state_->monitor));
-  state_->passphrase_lock = std::make_unique<lock::PassphraseLock>(state_->executor);
+  state_->passphrase_lock =
+      std::make_unique<lock::PassphraseLock>(state_->executor, state_->options.home + "/" + std::string(kLockMarker));
   state_->sweeper = std::make_unique<lock::Sweeper>(state_->executor, state_->sweeper_hooks());
 }
 
@@ -44,6 +49,9 @@ App::~App() = default;
 asio::awaitable<proto::Status> App::start() {
   auto& s = *state_;
   if (auto made = util::ensure_private_dir(s.options.home); !made) co_return made;
+  // Before anything is served: an agent stopped while locked comes back locked.
+  if (auto restored = s.passphrase_lock->restore(); !restored) co_return restored;
+  if (s.passphrase_lock->locked()) spdlog::info("locked when it last ran: no secret is served until `fluxloop agent unlock`");
   auto loaded = config::load(s.config_path());
   if (!loaded) co_return std::move(loaded).error();
   s.config = std::move(*loaded);

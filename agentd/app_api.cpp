@@ -29,11 +29,12 @@ constexpr std::array kMethods{std::string_view("GET"), std::string_view("HEAD"),
 }  // namespace
 
 std::string api_endpoint_of(App::State& state, const std::string& profile) {
-  if (auto it = state.config.profiles.find(profile); it != state.config.profiles.end() && !it->second.api_endpoint.empty()) {
-    return it->second.api_endpoint;
-  }
+  // The endpoint bound to the credentials first: they are only ever sent where they came from.
   if (const auto* entry = state.cache.find(profile); entry && !entry->credentials.api_endpoint.empty()) {
     return entry->credentials.api_endpoint;
+  }
+  if (auto it = state.config.profiles.find(profile); it != state.config.profiles.end() && !it->second.api_endpoint.empty()) {
+    return it->second.api_endpoint;
   }
   return std::string(config::kDefaultApiEndpoint);
 }

@@ -5,6 +5,7 @@
 
 #include "agentd/app_state.hpp"
 #include "agentd/util/atomic_file.hpp"
+#include "agentd/util/blocking_call.hpp"
 #include "proto/mask.hpp"
 
 namespace agentd {
@@ -12,6 +13,8 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::size_t kMaxImportBytes = 1024 * 1024;
+// A local file of at most kMaxImportBytes reads in milliseconds; a hung network mount gets this long.
+constexpr auto kImportReadDeadline = std::chrono::seconds(10);
 
 }  // namespace
 
@@ -22,8 +25,13 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
   if (!request.profile.empty()) {
     if (auto ok = config::validate_profile_name(request.profile); !ok) co_return std::move(ok).error();
   }
-  auto text = util::read_file(request.path, kMaxImportBytes, util::Privacy::any);
-  if (!text) co_return proto::Error{proto::ErrorCode::invalid_argument, text.error().message};
+  // Read on a worker: even a regular file can block (NFS, FUSE), and the I/O thread serves everyone.
+  if (!file_io) file_io = std::make_unique<util::BlockingRunner>("reading the file", proto::ErrorCode::invalid_argument);
+  std::function<proto::Result<std::optional<std::string>>()> read = [path = request.path] {
+    return util::read_file(path, kMaxImportBytes, util::Privacy::any, util::Symlinks::refuse);
+  };
+  auto text = co_await file_io->run<std::optional<std::string>>(std::move(read), kImportReadDeadline);
+  if (!text) co_return proto::Error{proto::ErrorCode::invalid_argument, "cannot import: " + text.error().message};
   if (!*text) co_return proto::Error{proto::ErrorCode::invalid_argument, "no such file: " + request.path};
   auto parsed = store::parse_credentials(**text, resolve(request.profile));
   proto::wipe(**text);
@@ -46,8 +54,10 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
   if (file.profiles.empty()) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, request.path + " holds no profile"};
   }
-  for (const auto& [name, _] : file.profiles) {
+  for (auto& [name, credentials] : file.profiles) {
     if (auto ok = config::validate_profile_name(name); !ok) co_return std::move(ok).error();
+    // Bound before anything is saved: a conflict refuses the whole file.
+    if (auto bound = bind_arrival(name, credentials); !bound) co_return std::move(bound).error();
   }
   co_await ensure_loaded();
   proto::ImportReply reply;

@@ -46,6 +46,16 @@ std::optional<proto::Error> App::State::refuse_secret() {
   return std::nullopt;
 }
 
+std::optional<proto::Error> App::State::refuse_config_change() const {
+  // A locked agent is being left alone: re-pointing a profile at another server, or removing one,
+  // waits for the owner's unlock.
+  if (passphrase_lock->locked()) {
+    return proto::Error{proto::ErrorCode::permission_denied,
+                        "the agent is locked: configuration changes wait for `fluxloop agent unlock`"};
+  }
+  return std::nullopt;
+}
+
 void App::State::stamp_arrival(const std::string& profile, store::Credentials& credentials) const {
   std::int64_t profile_seconds = 0;
   if (auto it = config.profiles.find(profile); it != config.profiles.end()) profile_seconds = it->second.lifetime_seconds;

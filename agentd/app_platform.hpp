@@ -14,7 +14,7 @@ namespace agentd {
 boost::asio::awaitable<proto::Result<platform::Answer>> platform_send(App::State& state, const proto::Target& target,
                                                                      platform::Call call, platform::Expect expect);
 
-// The API endpoint of a profile: its configuration's, else its credentials', else the default.
+// The API endpoint of a profile: the one bound to its credentials, else its configuration's, else the default.
 std::string api_endpoint_of(App::State& state, const std::string& profile);
 
 // At agent start (after the store is loaded): re-arms rotations.json; overdue revocations run at

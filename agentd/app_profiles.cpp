@@ -1,4 +1,5 @@
 // Handlers for profiles and configuration.
+#include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,29 @@
 namespace agentd {
 namespace {
 namespace asio = boost::asio;
+
+// Why `request` must not configure a profile holding `held` (it names another issuer, client id or
+// API endpoint than the credentials are bound to), else nullopt.
+std::optional<proto::Error> refuse_rebinding(const proto::ProfileAdd& request, const store::Credentials& held) {
+  const std::string held_endpoint = held.api_endpoint.empty() ? std::string(config::kDefaultApiEndpoint) : held.api_endpoint;
+  const std::string asked_endpoint =
+      request.api_endpoint.empty() ? std::string(config::kDefaultApiEndpoint) : request.api_endpoint;
+  std::string what;
+  if (request.issuer != held.issuer) {
+    what = held.issuer.empty() ? "no issuer" : "the issuer " + held.issuer;
+  } else if (!held.client_id.empty() && request.client_id != held.client_id) {
+    what = "the client id " + held.client_id;
+  } else if (!request.api_endpoint.empty() && asked_endpoint != held_endpoint) {
+    what = "the API endpoint " + held_endpoint;
+  } else {
+    return std::nullopt;
+  }
+  return proto::Error{proto::ErrorCode::invalid_argument,
+                      "profile '" + request.name + "' holds credentials bound to " + what +
+                          "; they are never sent anywhere else. To configure it differently, first run `fluxloop auth logout --profile " +
+                          request.name + "` or `fluxloop profile remove " + request.name + "`"};
+}
+
 }  // namespace
 
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileAdd& request, const server::Peer&) {
@@ -32,6 +56,12 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
     co_return proto::Error{proto::ErrorCode::profile_exists,
                            "profile '" + request.name + "' already exists; remove it first with `fluxloop profile remove " +
                                request.name + "`"};
+  }
+  // Credentials imported without a configuration are bound to where they came from: a profile
+  // added over them must agree, or it would re-point their refresh token at another server.
+  co_await ensure_loaded();  // a store problem hides no binding that oauth_client_of would miss
+  if (const auto* entry = cache.find(request.name)) {
+    if (auto refused = refuse_rebinding(request, entry->credentials)) co_return std::move(*refused);
   }
   auto updated = config;
   updated.profiles[request.name] = config::Profile{request.kind, request.issuer, request.client_id, request.api_endpoint,

@@ -50,6 +50,10 @@ struct CredentialEvent {
 };
 using CredentialObserver = std::function<void(const CredentialEvent&)>;
 
+namespace util {
+class BlockingRunner;  // agentd/util/blocking_call.hpp
+}
+
 struct App::State {
   boost::asio::any_io_executor executor;
   AppOptions options;
@@ -63,6 +67,7 @@ struct App::State {
   std::unique_ptr<oauth::DiscoveryCache> discovery;
   std::unique_ptr<audit::Monitor> monitor;  // before the refresher, which reports to it (destroyed after it)
   std::unique_ptr<tokens::Refresher> refresher;
+  std::unique_ptr<util::BlockingRunner> file_io;  // reads of files a request names (auth import), off the I/O thread
 
   std::string config_path() const { return options.home + "/config.json"; }
   // The profile a request means: its own, else the configured default, else "production".
@@ -79,6 +84,10 @@ struct App::State {
   // A profile as its kind sees it: name, kind (configured, else from the credentials held) and configuration.
   kinds::ProfileView view_of(const std::string& profile) const;
   kinds::ProfileKind& kind_of(const kinds::ProfileView& view) const { return (*kinds)[view.kind]; }
+  // Binds arriving credentials (import) to where they may be sent: fills issuer, client id and API
+  // endpoint they lack from the profile's configuration. A file naming another issuer or API
+  // endpoint than the configured profile is refused (invalid_argument).
+  proto::Status bind_arrival(const std::string& profile, store::Credentials& credentials) const;
   tokens::RefresherHooks refresher_hooks();
 
   // Observers of credential changes (the auth.json bridge, …): called on the I/O thread after the
@@ -97,6 +106,8 @@ struct App::State {
   // Why a secret must not be served now (the agent is locked), else nullopt; first forgets
   // credentials whose lifetime has ended. lock::gated calls it before every secret-serving op.
   std::optional<proto::Error> refuse_secret();
+  // Why the configuration must not change now (the agent is locked: permission_denied), else nullopt.
+  std::optional<proto::Error> refuse_config_change() const;
   // Stamps credentials arriving now (import, login, a stored API key) with forget_at = now + the
   // profile's lifetime (the shorter of --lifetime and the profile's), when one applies. Call before
   // saving them; remember() then arms the deadline.

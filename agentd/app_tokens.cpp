@@ -20,6 +20,28 @@ constexpr int kMaxRefreshRounds = 2;
 
 }  // namespace
 
+proto::Status App::State::bind_arrival(const std::string& profile, store::Credentials& credentials) const {
+  auto it = config.profiles.find(profile);
+  if (it == config.profiles.end()) return proto::Ok{};  // nothing configured: they keep what they came with
+  const config::Profile& configured = it->second;
+  auto conflict = [&](std::string_view what, const std::string& theirs, const std::string& ours) {
+    return proto::Error{proto::ErrorCode::invalid_argument,
+                        "the credentials name the " + std::string(what) + " " + theirs + ", but profile '" + profile +
+                            "' is configured with " + ours + ": import them into another profile (--profile NAME)"};
+  };
+  if (!credentials.issuer.empty() && !configured.issuer.empty() && credentials.issuer != configured.issuer) {
+    return conflict("issuer", credentials.issuer, configured.issuer);
+  }
+  if (!credentials.api_endpoint.empty() && !configured.api_endpoint.empty() &&
+      credentials.api_endpoint != configured.api_endpoint) {
+    return conflict("API endpoint", credentials.api_endpoint, configured.api_endpoint);
+  }
+  if (credentials.issuer.empty() && credentials.token_endpoint.empty()) credentials.issuer = configured.issuer;
+  if (credentials.client_id.empty()) credentials.client_id = configured.client_id;
+  if (credentials.api_endpoint.empty()) credentials.api_endpoint = configured.api_endpoint;
+  return proto::Ok{};
+}
+
 tokens::RefresherHooks App::State::refresher_hooks() {
   tokens::RefresherHooks hooks;
   // The profile's kind performs the grant (agentd/kinds): OIDC refresh_token grant, CLI connect refresh.
@@ -122,6 +144,11 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
   co_await ensure_loaded();
   proto::LogoutReply reply;
   reply.profile = profile;
+  // Forget first, revoke after. No new refresh may start for this profile from here on (the
+  // scheduler's entry is gone and on-demand refreshes find no credentials), and one in flight lands
+  // before we read the tokens: it saves nothing once the entry is gone, and its rotated tokens are
+  // the ones revoked below.
+  refresher->forget(profile);
   co_await refresher->wait_idle(profile);
   const auto* entry = cache.find(profile);
   if (!entry) {
@@ -129,9 +156,18 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
     co_return reply;
   }
   const store::Credentials credentials = entry->credentials;
-  // Revoke first (the profile's kind: RFC 7009, or nothing where the platform has no revocation),
-  // then forget.
+  // Forget first (no refresh can land on it any more), revoke after: the profile's kind (RFC 7009,
+  // or nothing where the platform has no revocation) revokes what was forgotten.
   const kinds::ProfileView view = view_of(profile);
+  cache.erase(profile);
+  refresher->forget(profile);  // again: the refresh that landed meanwhile scheduled the next one
+  sweeper->disarm(profile);
+  if (auto erased = co_await store->erase(profile); !erased) {
+    // Still stored: keep serving them rather than hold less in memory than on disk.
+    if (!cache.find(profile)) remember(profile, credentials);
+    co_return std::move(erased).error();
+  }
+  credentials_changed(profile, CredentialChange::forgotten);
   if (credentials.api_key.empty()) {
     const auto revocation = co_await kind_of(view).revoke(view, credentials);
     reply.revoked = revocation.revoked;
@@ -139,12 +175,7 @@ asio::awaitable<proto::Result<proto::LogoutReply>> App::State::on(const proto::A
   } else {
     reply.warning = "the profile held an API key, which stays valid at the platform: revoke it with `fluxloop apikeys revoke`";
   }
-  // Forget even when revocation failed: logout must work offline.
-  if (auto erased = co_await store->erase(profile); !erased) co_return std::move(erased).error();
-  cache.erase(profile);
-  refresher->forget(profile);
-  sweeper->disarm(profile);
-  credentials_changed(profile, CredentialChange::forgotten);
+  // Forgotten above even when revocation fails: logout must work offline.
   if (reply.warning.empty()) spdlog::info("logged out of profile {} (tokens revoked)", profile);
   else spdlog::warn("logged out of profile {}: {}", profile, reply.warning);
   co_return reply;

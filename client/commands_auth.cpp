@@ -1,6 +1,8 @@
 #include "client/commands_auth.hpp"
 
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <climits>
@@ -45,13 +47,20 @@ CredentialInputs credential_inputs(const AuthTokenOptions& options, const Enviro
 }
 
 int auth_import(App& app, const AuthImportOptions& options) {
-  // Resolve here, where the user's working directory is known: the agent runs elsewhere.
-  std::unique_ptr<char, decltype(&::free)> resolved(::realpath(options.file.c_str(), nullptr), &::free);
-  if (!resolved) {
+  // Made absolute here, where the user's working directory is known (the agent runs elsewhere), but
+  // not resolved: the agent refuses a symbolic link itself rather than follow one (docs/security.md).
+  std::string absolute = options.file;
+  if (absolute.empty() || absolute.front() != '/') {
+    std::unique_ptr<char, decltype(&::free)> cwd(::getcwd(nullptr, 0), &::free);
+    if (!cwd) return report(Failure{kExitError, "cannot import " + options.file + ": " + std::strerror(errno)});
+    absolute = std::string(cwd.get()) + "/" + options.file;
+  }
+  struct stat st {};
+  if (::lstat(absolute.c_str(), &st) != 0) {
     return report(Failure{kExitError, "cannot import " + options.file + ": " + std::strerror(errno) +
                                           " (give the path of a credentials file; see docs/cli.md for its format)"});
   }
-  auto reply = app.call(import_request(resolved.get(), options.profile, app.env()));
+  auto reply = app.call(import_request(absolute, options.profile, app.env()));
   if (!reply) return report(reply.failure());
   if (reply->profiles.empty()) {
     note("nothing imported from " + options.file);

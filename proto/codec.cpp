@@ -1,9 +1,36 @@
 #include "proto/codec.hpp"
 
+#include <optional>
+#include <string>
+
+#include "proto/duration.hpp"
+
 namespace proto {
 namespace {
 
 constexpr std::size_t kMaxEchoedName = 64;  // bytes of an unknown op's name quoted back in the error
+
+std::optional<Error> seconds_out_of_range(std::string_view field, std::int64_t value) {
+  if (value >= 0 && value <= kMaxDurationSeconds) return std::nullopt;
+  return Error{ErrorCode::bad_request, "field '" + std::string(field) + "' must be a number of seconds from 0 to " +
+                                           std::to_string(kMaxDurationSeconds) + " (366 days)"};
+}
+
+// Every count of seconds a request carries is bounded here, once, before any handler sees it: a
+// min_valid of 10^10 overflowed the agent's clock arithmetic and was answered with a token.
+template <typename T>
+std::optional<Error> out_of_bounds(const T& request) {
+  if constexpr (requires { request.min_valid; }) {
+    if (auto bad = seconds_out_of_range("min_valid", request.min_valid)) return bad;
+  }
+  if constexpr (requires { request.lifetime_seconds; }) {
+    if (auto bad = seconds_out_of_range("lifetime_seconds", request.lifetime_seconds)) return bad;
+  }
+  if constexpr (requires { request.grace_seconds; }) {
+    if (auto bad = seconds_out_of_range("grace_seconds", request.grace_seconds)) return bad;
+  }
+  return std::nullopt;
+}
 
 template <typename T>
 bool try_decode(std::string_view op, const nlohmann::json& message, std::uint64_t id,
@@ -13,6 +40,7 @@ bool try_decode(std::string_view op, const nlohmann::json& message, std::uint64_
   Reader reader(message);
   read(reader, request);
   if (!reader.ok()) out = RejectedRequest{id, *reader.error()};
+  else if (auto bad = out_of_bounds(request)) out = RejectedRequest{id, std::move(*bad)};
   else out = RequestFrame{id, Request{std::move(request)}};
   return true;
 }

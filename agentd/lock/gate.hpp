@@ -19,30 +19,39 @@ inline constexpr bool kServesSecret =
     kIsOneOf<Request, proto::GetToken, proto::ApiRequest, proto::ApiKeyCreate, proto::ApiKeyList, proto::ApiKeyInfo,
              proto::ApiKeyRevoke, proto::ApiKeyRotate>;
 
+// Ops that change the configuration (where credentials are sent, which profile is used): refused
+// while locked (permission_denied), so a locked agent cannot be re-pointed at another server.
+template <typename Request>
+inline constexpr bool kChangesConfig = kIsOneOf<Request, proto::ProfileAdd, proto::ProfileRemove, proto::ConfigSet>;
+
 // Ops that never reveal a secret (status shows masks only; redact hides secrets, it does not show
 // them; import and login bring credentials in): served while locked. Refreshes go on as well.
 template <typename Request>
 inline constexpr bool kSafeWhileLocked =
-    kIsOneOf<Request, proto::AgentStatus, proto::AgentStop, proto::AgentLock, proto::AgentUnlock, proto::ProfileAdd,
-             proto::ProfileList, proto::ProfileRemove, proto::ConfigSet, proto::AuthImport, proto::AuthStatus,
-             proto::AuthRefresh, proto::AuthLogout, proto::LoginStart, proto::LoginWait, proto::Redact,
-             proto::BridgeSync>;
+    kIsOneOf<Request, proto::AgentStatus, proto::AgentStop, proto::AgentLock, proto::AgentUnlock, proto::ProfileList,
+             proto::AuthImport, proto::AuthStatus, proto::AuthRefresh, proto::AuthLogout, proto::LoginStart,
+             proto::LoginWait, proto::Redact, proto::BridgeSync>;
 
 template <typename Variant>
 struct AllClassified;
 template <typename... Requests>
 struct AllClassified<std::variant<Requests...>>
-    : std::bool_constant<((kServesSecret<Requests> != kSafeWhileLocked<Requests>) && ...)> {};
+    : std::bool_constant<((int{kServesSecret<Requests>} + int{kChangesConfig<Requests>} + int{kSafeWhileLocked<Requests>} == 1) &&
+                          ...)> {};
 
 static_assert(AllClassified<proto::Request>::value,
-              "every request must be in exactly one list of agentd/lock/gate.hpp: does it serve a secret?");
+              "every request must be in exactly one list of agentd/lock/gate.hpp: does it serve a secret or change the configuration?");
 
 // Runs `state.on(request, peer)` unless the request serves a secret and `state.refuse_secret()`
-// (the lock, expired lifetimes) returns an error, which is then the answer.
+// (the lock, expired lifetimes) returns an error, or it changes the configuration and
+// `state.refuse_config_change()` (the lock) does: that error is then the answer.
 template <typename State, typename Request, typename Peer>
 auto gated(State& state, const Request& request, const Peer& peer) -> decltype(state.on(request, peer)) {
   if constexpr (kServesSecret<Request>) {
     if (auto refused = state.refuse_secret()) co_return std::move(*refused);
+  }
+  if constexpr (kChangesConfig<Request>) {
+    if (auto refused = state.refuse_config_change()) co_return std::move(*refused);
   }
   co_return co_await state.on(request, peer);
 }

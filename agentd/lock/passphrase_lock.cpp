@@ -1,7 +1,10 @@
 #include "agentd/lock/passphrase_lock.hpp"
 
+#include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -11,7 +14,9 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <nlohmann/json.hpp>
 
+#include "agentd/util/atomic_file.hpp"
 #include "agentd/util/blocking_call.hpp"
 #include "proto/mask.hpp"
 #include "proto/secure_memory.hpp"
@@ -46,6 +51,52 @@ proto::Status check_passphrase(std::string_view passphrase) {
   return proto::Ok{};
 }
 
+// The marker's format version; a marker of another version is refused, never guessed at.
+constexpr int kMarkerVersion = 1;
+constexpr std::size_t kMaxMarkerBytes = 4096;
+
+std::string to_hex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+template <std::size_t N>
+bool from_hex(const std::string& text, std::array<unsigned char, N>& out) {
+  if (text.size() != 2 * N) return false;
+  auto digit = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (std::size_t i = 0; i < N; ++i) {
+    const int hi = digit(text[2 * i]), lo = digit(text[2 * i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[i] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  return true;
+}
+
+// Writes the marker (0600, atomically). Runs on the hashing worker: it is blocking file I/O.
+proto::Status write_marker(const std::string& path, const Verifier& v) {
+  nlohmann::json marker = {{"version", kMarkerVersion},
+                           {"kdf", "pbkdf2-hmac-sha256"},
+                           {"iterations", kIterations},
+                           {"salt", to_hex(v.salt.data(), v.salt.size())},
+                           {"hash", to_hex(v.hash.data(), v.hash.size())}};
+  auto written = util::write_file_atomic(path, marker.dump());
+  if (!written) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        "cannot record the lock, so a restarted agent would start unlocked; the agent stays unlocked (" +
+                            written.error().message + ")"};
+  }
+  return proto::Ok{};
+}
+
 // Clears `flag` when the operation that set it ends, however it ends.
 struct BusyGuard {
   bool& flag;
@@ -72,7 +123,38 @@ bool verify(const Verifier& verifier, std::string_view passphrase) {
   return derived && same;
 }
 
-PassphraseLock::PassphraseLock(asio::any_io_executor executor) : executor_(std::move(executor)) {}
+PassphraseLock::PassphraseLock(asio::any_io_executor executor, std::string marker_path)
+    : executor_(std::move(executor)), marker_path_(std::move(marker_path)) {}
+
+proto::Status PassphraseLock::restore() {
+  if (marker_path_.empty()) return proto::Ok{};
+  auto text = util::read_file(marker_path_, kMaxMarkerBytes, util::Privacy::owner_only, util::Symlinks::refuse);
+  auto refuse = [&](const std::string& why) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        "the agent was locked when it last ran, but its lock marker " + marker_path_ + " " + why +
+                            "; to start unlocked anyway, remove that file"};
+  };
+  if (!text) return refuse("cannot be read (" + text.error().message + ")");
+  if (!*text) return proto::Ok{};  // not locked
+  const auto marker = nlohmann::json::parse(**text, nullptr, false);
+  // Checked field by field without throwing: a hostile or damaged marker is refused, never trusted.
+  auto number = [&](const char* key, int expected) {
+    auto it = marker.find(key);
+    return it != marker.end() && it->is_number_integer() && it->get<std::int64_t>() == expected;
+  };
+  auto hex = [&](const char* key, auto& out) {
+    auto it = marker.find(key);
+    return it != marker.end() && it->is_string() && from_hex(it->template get<std::string>(), out);
+  };
+  Verifier v;
+  if (!marker.is_object() || !number("version", kMarkerVersion) || !number("iterations", kIterations) ||
+      !hex("salt", v.salt) || !hex("hash", v.hash)) {
+    return refuse("is not one this version understands");
+  }
+  verifier_ = v;
+  OPENSSL_cleanse(v.hash.data(), v.hash.size());
+  return proto::Ok{};
+}
 
 PassphraseLock::~PassphraseLock() {
   if (verifier_) OPENSSL_cleanse(verifier_->hash.data(), verifier_->hash.size());
@@ -89,7 +171,13 @@ asio::awaitable<proto::Status> PassphraseLock::lock(std::string_view passphrase)
   if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
   // The hashing job owns its copy: wiped however the job ends (done, or abandoned past the deadline).
   auto secret = std::make_shared<proto::SecretBuffer>(std::string(passphrase));
-  std::function<proto::Result<Verifier>()> job = [secret] { return make_verifier(secret->text); };
+  std::function<proto::Result<Verifier>()> job = [secret, marker = marker_path_]() -> proto::Result<Verifier> {
+    auto made = make_verifier(secret->text);
+    if (!made || marker.empty()) return made;
+    // Persisted before the lock counts: `agent stop` plus a fresh agent must not undo it.
+    if (auto written = write_marker(marker, *made); !written) return std::move(written).error();
+    return made;
+  };
   auto made = co_await runner_->run<Verifier>(std::move(job), kHashDeadline);
   if (!made) co_return std::move(made).error();
   verifier_ = *made;
@@ -107,7 +195,16 @@ asio::awaitable<proto::Status> PassphraseLock::unlock(std::string_view passphras
     if (!runner_) runner_ = std::make_unique<util::BlockingRunner>("the passphrase hasher", proto::ErrorCode::internal);
     auto secret = std::make_shared<proto::SecretBuffer>(std::string(passphrase));
     const Verifier verifier = *verifier_;
-    std::function<proto::Result<bool>()> job = [secret, verifier] { return proto::Result<bool>(verify(verifier, secret->text)); };
+    std::function<proto::Result<bool>()> job = [secret, verifier, marker = marker_path_]() -> proto::Result<bool> {
+      if (!verify(verifier, secret->text)) return false;
+      // Gone before the unlock counts; a marker that cannot be removed keeps the agent locked, so
+      // the next run would not disagree with this one.
+      if (!marker.empty() && ::unlink(marker.c_str()) != 0 && errno != ENOENT) {
+        return proto::Error{proto::ErrorCode::store_error, "cannot remove the lock marker " + marker + " (" +
+                                                               std::strerror(errno) + "); the agent stays locked"};
+      }
+      return true;
+    };
     auto checked = co_await runner_->run<bool>(std::move(job), kHashDeadline);
     if (!checked) co_return std::move(checked).error();
     matched = *checked;

@@ -1,11 +1,13 @@
 // `agent lock` / `agent unlock`: the agent's passphrase lock (like ssh-agent -x / -X). The passphrase
-// itself is never kept: only a salted slow hash of it, for as long as the agent is locked.
+// itself is never kept: only a salted slow hash of it, for as long as the agent is locked, in memory
+// and in a 0600 marker file so that the next agent run starts locked too (docs/lock.md).
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -39,9 +41,13 @@ bool verify(const Verifier& verifier, std::string_view passphrase);
 // (created on first use) so a lock never stalls other clients.
 class PassphraseLock {
  public:
-  explicit PassphraseLock(boost::asio::any_io_executor executor);
+  // `marker_path`: where the lock persists while locked (empty: in memory only).
+  explicit PassphraseLock(boost::asio::any_io_executor executor, std::string marker_path = {});
   ~PassphraseLock();
 
+  // At start-up: locks again when the marker says a previous run was locked. A marker that cannot
+  // be read or understood is an error (store_error naming it): the agent must not start unlocked.
+  proto::Status restore();
   bool locked() const noexcept { return verifier_.has_value(); }
   // Locks with `passphrase`. Errors: already locked, empty or over-long passphrase (invalid_argument),
   // another lock/unlock still hashing (busy).
@@ -53,6 +59,7 @@ class PassphraseLock {
 
  private:
   boost::asio::any_io_executor executor_;
+  std::string marker_path_;
   std::unique_ptr<util::BlockingRunner> runner_;
   std::optional<Verifier> verifier_;
   bool busy_ = false;

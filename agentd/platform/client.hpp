@@ -36,8 +36,10 @@ struct Hooks {
   std::function<boost::asio::awaitable<proto::Status>(const std::string& profile)> refresh;
 };
 
-// The longest Retry-After a request waits out itself before retrying once; longer ones are reported.
-inline constexpr std::chrono::seconds kMaxRetryWait{3};
+// The longest one call spends retrying 429 and 5xx answers (CONTRACT.md); an answer whose
+// Retry-After reaches past it is reported at once. Below the client's 30 s wait for a reply, so the
+// client hears the server's answer rather than its own timeout.
+inline constexpr std::chrono::seconds kRetryDeadline{20};
 
 struct Call {
   std::string method = "GET";
@@ -56,7 +58,8 @@ struct Answer {
 enum class Expect { success, any_status };
 
 // Sends `call` with the target's credential. A 401 with an OAuth profile refreshes once and retries
-// once; a 429/503 whose Retry-After is at most kMaxRetryWait is retried once after it. With
+// once; 429 and 503 (any method) and 500/502/504 (idempotent methods) are retried with backoff,
+// honouring Retry-After, within kRetryDeadline. With
 // Expect::success a non-2xx answer is mapped (map_error); with any_status it is returned as is.
 // Errors as values: credential failures (login_required, no_such_profile, locked), invalid_argument
 // (bad endpoint or path), network, server_error.

@@ -135,6 +135,17 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
                                  profile + "`"};
     }
     const store::Credentials used = entry->credentials;
+    // Probe the store before spending the refresh token: with rotation the server retires it the
+    // moment it answers, so a new token the store cannot keep would live only in memory and a
+    // restart would replay the retired one (reuse detection then ends the whole login). Saving what
+    // we hold now is that probe; it also catches up a save that failed earlier.
+    if (auto writable = co_await hooks.persist(profile, used); !writable) {
+      proto::Error error{writable.error().code, "not refreshing profile '" + profile +
+                                                    "': the secret store cannot keep new tokens (" +
+                                                    writable.error().message + ")"};
+      co_return back_off(profile, std::move(error), std::nullopt, BootClock::now());
+    }
+    if (cache.find(profile) == nullptr) co_return proto::Ok{};  // forgotten (logout) while we saved
     ++attempts;
     Attempt outcome = co_await hooks.refresh(profile, used);
     const auto received = BootClock::now();
@@ -198,12 +209,20 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     }
 
     // Transient failure (network, 5xx, 429, malformed answer): back off, keep serving what is valid.
+    co_return back_off(profile, std::move(error), outcome.retry_after, received);
+  }
+
+  // Records a transient failure: the next attempt waits (doubling backoff, or Retry-After), what is
+  // valid keeps being served, and the entry explains. Returns `error`.
+  proto::Error back_off(const std::string& profile, proto::Error error, std::optional<std::chrono::seconds> retry_after,
+                        BootClock::time_point failed) {
+    auto& st = profiles[profile];
     ++st.failures;
     auto backoff = std::chrono::duration<double>(kMinBackoff) * (1 << std::min(st.failures - 1, 16));
     backoff = std::min<std::chrono::duration<double>>(backoff, kMaxBackoff) * uniform(1 - kBackoffJitter, 1 + kBackoffJitter);
     BootClock::duration wait = std::chrono::duration_cast<BootClock::duration>(backoff);
-    if (outcome.retry_after) wait = std::max<BootClock::duration>(*outcome.retry_after, std::chrono::seconds(1));
-    st.not_before = received + wait;
+    if (retry_after) wait = std::max<BootClock::duration>(*retry_after, std::chrono::seconds(1));
+    st.not_before = failed + wait;
     st.last_failure = error;
     if (Entry* current = cache.find(profile)) {
       current->last_error = error.message + " (retrying in " + seconds_text(wait) + ")";
@@ -211,7 +230,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     spdlog::warn("profile {}: refresh failed ({}); retrying in {}", profile, proto::to_string(error.code), seconds_text(wait));
     st.due = st.not_before;
     wake.cancel();
-    co_return error;
+    return error;
   }
 
   asio::awaitable<void> scheduler() {

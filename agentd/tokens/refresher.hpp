@@ -37,7 +37,8 @@ struct Attempt {
 struct RefresherHooks {
   // Performs the HTTP refresh grant for these credentials.
   std::function<boost::asio::awaitable<Attempt>(const std::string& profile, store::Credentials current)> refresh;
-  // Persists a profile's new credentials durably (called before they are served).
+  // Persists a profile's credentials durably: the new ones before they are served, and the current
+  // ones before each refresh is sent (a probe: no refresh while the store cannot keep its result).
   std::function<boost::asio::awaitable<proto::Status>(const std::string& profile, const store::Credentials&)> persist;
   // Re-reads a profile from the store (after invalid_grant: an import or login may have replaced it).
   std::function<boost::asio::awaitable<std::optional<store::Credentials>>(const std::string& profile)> reload;

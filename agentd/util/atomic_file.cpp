@@ -61,15 +61,25 @@ proto::Status write_file_atomic(const std::string& path, std::string_view conten
 }
 
 proto::Result<std::optional<std::string>> read_file(const std::string& path, std::size_t max_bytes,
-                                                    Privacy privacy) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+                                                    Privacy privacy, Symlinks symlinks) {
+  // O_NONBLOCK: opening a FIFO without a writer would otherwise wait forever (it is then refused as
+  // not a regular file); for regular files the flag changes nothing.
+  const int follow = symlinks == Symlinks::refuse ? O_NOFOLLOW : 0;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | follow));
   if (!fd) {
     if (errno == ENOENT) return std::optional<std::string>{};
+    if (errno == ELOOP && symlinks == Symlinks::refuse) {
+      return proto::Error{proto::ErrorCode::store_error,
+                          path + " is a symbolic link; name the file itself (see `realpath " + path + "`)"};
+    }
     return store_error("cannot open", path);
   }
   struct stat st{};
   if (::fstat(fd.get(), &st) != 0) return store_error("cannot stat", path);
-  if (!S_ISREG(st.st_mode)) return proto::Error{proto::ErrorCode::store_error, path + " is not a regular file"};
+  if (!S_ISREG(st.st_mode)) {
+    return proto::Error{proto::ErrorCode::store_error,
+                        path + " is not a regular file (a pipe, device or directory cannot be read as one)"};
+  }
   if (privacy == Privacy::owner_only && (st.st_mode & 077) != 0) {
     return proto::Error{proto::ErrorCode::store_error,
                         path + " is accessible by other users; fix it with `chmod 600 " + path + "`"};

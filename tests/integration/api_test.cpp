@@ -71,11 +71,12 @@ TEST_CASE("api: exit codes by status, POST bodies, refresh once on a 401, Retry-
   CHECK_MESSAGE(refreshed.exit_code == 0, refreshed.err);
   CHECK(s.platform.stats()["refreshes_succeeded"] == 1);
 
-  // A 429 with a short Retry-After is waited out once; a 503 without one is reported (exit 6).
+  // A 429 with a short Retry-After is waited out; a 503 whose Retry-After passes the retry deadline
+  // is reported at once (exit 6). More in platform_retry_test.cpp.
   s.platform.add_fault({{"kind", "429"}, {"retry_after", 1}, {"path_prefix", "/v1/me"}});
   auto waited = f.client({"api", "GET", "/v1/me"});
   CHECK_MESSAGE(waited.exit_code == 0, waited.err);
-  s.platform.add_fault({{"kind", "503"}, {"path_prefix", "/v1/me"}});
+  s.platform.add_fault({{"kind", "503"}, {"retry_after", 3600}, {"path_prefix", "/v1/me"}});
   auto busy = f.client({"api", "GET", "/v1/me"});
   CHECK(busy.exit_code == 6);
   CHECK(contains(busy.err, "HTTP 503"));
@@ -97,10 +98,19 @@ TEST_CASE("api: exit codes by status, POST bodies, refresh once on a 401, Retry-
 TEST_CASE("api: FLUXLOOP_API_ENDPOINT overrides the profile's endpoint, http:// is refused") {
   Setup s;
   auto& f = s.agent;
-  // The profile's configured endpoint points nowhere (config beats the imported credentials).
+  // The profile's endpoint points nowhere: configured so before its credentials arrive, which are
+  // then bound to it (a profile holding credentials cannot be re-pointed: credential_binding_test).
+  REQUIRE(f.client({"profile", "remove", "production"}).exit_code == 0);
   auto added = f.client({"profile", "add", "production", "--issuer", s.platform.issuer(), "--client-id", "fluxloop-cli",
                          "--api-endpoint", "https://127.0.0.1:1"});
   REQUIRE_MESSAGE(added.exit_code == 0, added.err);
+  s.tokens = s.platform.mint_tokens("fluxloop-cli");
+  const std::string file = f.dir() + "/plain.json";
+  testsupport::write_file(file, json{{"access_token", s.tokens["access_token"]},
+                                     {"refresh_token", s.tokens["refresh_token"]},
+                                     {"expires_at", testsupport::rfc3339_from_now(std::chrono::seconds(3600))}}
+                                    .dump());
+  REQUIRE(f.client({"auth", "import", file, "--profile", "production"}).exit_code == 0);
   auto offline = f.client({"api", "GET", "/v1/me"});
   CHECK(offline.exit_code == 6);
 

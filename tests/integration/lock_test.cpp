@@ -4,6 +4,9 @@
 // terminal without echo when interrupted.
 #include <doctest/doctest.h>
 
+#include <signal.h>
+#include <sys/stat.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -208,4 +211,58 @@ TEST_CASE("lock: the terminal prompt asks twice without echo, Ctrl-C leaves echo
                                           {"expect", "agent unlocked"}}));
   CHECK(unlocked["exit"] == 0);
   CHECK_FALSE(agent_locked(f));
+}
+
+TEST_CASE("lock: agent stop while locked, then autostart: the fresh agent is locked and unlocks with the same passphrase") {
+  PlatformFixture p({"--quiet"});
+  AgentFixture f(p.agent_env());
+  f.start();
+  import_profile(p, f);
+  REQUIRE(f.client({"agent", "lock", "--passphrase-fd", "0"}, std::string(kPassphrase) + "\n").exit_code == 0);
+  const std::string marker = f.home() + "/lock-marker.json";
+  struct stat st {};
+  REQUIRE(::stat(marker.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK_FALSE(contains(testsupport::read_file(marker), kPassphrase));
+
+  auto stopped = f.client({"agent", "stop"});
+  REQUIRE_MESSAGE(stopped.exit_code == 0, stopped.err);
+  CHECK(f.agent().wait() == 0);
+
+  // The next client command autostarts a fresh agent (found on PATH, beside the client's own).
+  const std::string agent_dir = testsupport::kAgentd.substr(0, testsupport::kAgentd.rfind('/'));
+  const testsupport::Env autostart{{"FLUXLOOP_NO_AUTOSTART", ""}, {"PATH", agent_dir + ":/usr/local/bin:/usr/bin:/bin"}};
+  auto refused = f.client({"auth", "token", "--profile", kProfile}, {}, autostart);
+  auto status = f.client({"agent", "status", "--json"});
+  REQUIRE_MESSAGE(status.exit_code == 0, status.err);
+  const auto pid = json::parse(status.out).value("pid", 0);
+  struct Reaper {
+    int pid;
+    ~Reaper() {
+      if (pid > 0) ::kill(pid, SIGTERM);
+    }
+  } reaper{pid};
+  CHECK(refused.exit_code == 1);
+  CHECK(refused.out.empty());
+  CHECK(contains(refused.err, "locked"));
+  CHECK(agent_locked(f));
+  auto raw = testsupport::agent_request(f.socket(), proto::GetToken{.profile = kProfile, .min_valid = 0});
+  REQUIRE_FALSE(raw.ok());
+  CHECK(raw.error().code == proto::ErrorCode::locked);
+
+  CHECK(f.client({"agent", "unlock", "--passphrase-fd", "0"}, "not it\n").exit_code == 5);
+  auto unlocked = f.client({"agent", "unlock", "--passphrase-fd", "0"}, std::string(kPassphrase) + "\n");
+  REQUIRE_MESSAGE(unlocked.exit_code == 0, unlocked.err);
+  CHECK_FALSE(agent_locked(f));
+  CHECK(f.client({"auth", "token", "--profile", kProfile}).exit_code == 0);
+  CHECK(::stat(marker.c_str(), &st) != 0);  // unlocked: the marker is gone
+
+  // A marker this agent cannot understand keeps it from starting unlocked.
+  REQUIRE(f.client({"agent", "stop"}).exit_code == 0);
+  reaper.pid = 0;
+  testsupport::write_file(marker, "{not json", 0600);
+  REQUIRE(testsupport::eventually([&] { return !testsupport::socket_accepts(f.socket()); }, 10s));
+  auto broken = f.client({"agent", "status"}, {}, autostart);
+  CHECK(broken.exit_code == 4);
+  CHECK(contains(broken.err + testsupport::read_file(f.home() + "/agent.log"), "lock marker"));
 }

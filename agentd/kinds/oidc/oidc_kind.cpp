@@ -102,7 +102,11 @@ std::unique_ptr<ProfileKind> make_kind(const Services& services) { return std::m
 
 Client client_of(const ProfileView& profile, const store::Credentials& credentials) {
   Client client{credentials.issuer, credentials.client_id, credentials.token_endpoint, {}};
-  if (client.issuer.empty()) client.issuer = profile.config.issuer;
+  // Bound credentials go only where they came from: the configured issuer is not consulted, so a
+  // profile re-pointed at another server can never receive this refresh token (nor revoke it there).
+  // Only credentials bound to neither (stored by older versions) fall back to the configuration.
+  const bool bound = !credentials.issuer.empty() || !credentials.token_endpoint.empty();
+  if (!bound) client.issuer = profile.config.issuer;
   if (client.client_id.empty()) client.client_id = profile.config.client_id;
   client.scopes = profile.config.scopes;
   return client;

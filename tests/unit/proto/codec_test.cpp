@@ -106,6 +106,20 @@ TEST_CASE("the decoder rejects bad input with a clear error") {
     CHECK(r.error.code == proto::ErrorCode::bad_request);
     CHECK(r.error.message.find("min_valid") != std::string::npos);
   }
+  SUBCASE("numbers of seconds are bounded: min_valid 1e10 overflowed the agent's clock arithmetic") {
+    for (const char* body : {R"({"v":1,"id":4,"op":"get_token","min_valid":10000000000})",
+                             R"({"v":1,"id":4,"op":"get_token","min_valid":-1})",
+                             R"({"v":1,"id":4,"op":"profile_add","name":"p","issuer":"https://i","client_id":"c","lifetime_seconds":10000000000})",
+                             R"({"v":1,"id":4,"op":"apikey_rotate","name_or_id":"k","grace_seconds":10000000000})"}) {
+      CAPTURE(body);
+      auto r = rejected(proto::decode_request(body));
+      CHECK(r.error.code == proto::ErrorCode::bad_request);
+      CHECK(r.error.message.find("seconds from 0 to 31622400") != std::string::npos);
+    }
+    auto year = proto::decode_request(R"({"v":1,"id":4,"op":"get_token","min_valid":31622400})");
+    REQUIRE(std::holds_alternative<proto::RequestFrame>(year));
+    CHECK(std::get<proto::GetToken>(std::get<proto::RequestFrame>(year).request).min_valid == 31622400);
+  }
   SUBCASE("missing required field names the field") {
     auto r = rejected(proto::decode_request(R"({"v":1,"id":4,"op":"profile_remove"})"));
     CHECK(r.error.message.find("name") != std::string::npos);

@@ -99,6 +99,8 @@ TEST_CASE("lock: every request is classified, the secret-serving ones are refuse
   using namespace agentd::lock;
   static_assert(kServesSecret<proto::GetToken> && kServesSecret<proto::ApiRequest> && kServesSecret<proto::ApiKeyCreate>);
   static_assert(kSafeWhileLocked<proto::AuthRefresh> && kSafeWhileLocked<proto::AgentUnlock> && kSafeWhileLocked<proto::Redact>);
+  static_assert(kChangesConfig<proto::ProfileAdd> && kChangesConfig<proto::ProfileRemove> && kChangesConfig<proto::ConfigSet>);
+  static_assert(!kSafeWhileLocked<proto::ProfileAdd> && !kSafeWhileLocked<proto::ConfigSet>);
   static_assert(AllClassified<proto::Request>::value);
   CHECK(true);
 }
