@@ -149,7 +149,8 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     ++attempts;
     Attempt outcome = co_await hooks.refresh(profile, used);
     const auto received = BootClock::now();
-    auto& st = profiles[profile];
+    // `profiles[profile]` is looked up after each co_await, never held across one: forget() (logout,
+    // profile remove) erases the entry meanwhile and a held reference would dangle.
 
     if (outcome.result.ok()) {
       const Grant& grant = *outcome.result;
@@ -169,6 +170,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       auto saved = co_await hooks.persist(profile, next);
       if (cache.find(profile) == nullptr) co_return proto::Ok{};  // removed meanwhile
       Entry& fresh = cache.put(profile, std::move(next));
+      auto& st = profiles[profile];
       // Expiry from expires_in at receipt on the boot clock: immune to server clock skew.
       if (grant.expires_in) fresh.expires = received + *grant.expires_in;
       st.lifetime = grant.expires_in ? std::optional<BootClock::duration>(*grant.expires_in) : std::nullopt;
@@ -201,7 +203,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
         current->login_required = true;
         current->last_error = "the server refused the refresh token: run `fluxloop auth login --profile " + profile + "`";
       }
-      st.due.reset();
+      profiles[profile].due.reset();
       spdlog::warn("profile {}: refresh token refused; login required", profile);
       co_return proto::Error{proto::ErrorCode::login_required,
                              "the refresh token of profile '" + profile + "' was refused (expired or revoked): run `fluxloop auth login --profile " +
