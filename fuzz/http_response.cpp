@@ -18,9 +18,11 @@ namespace {
 
 constexpr std::array kStatuses{200, 201, 204, 301, 400, 401, 403, 404, 405, 409, 422, 429, 500, 502, 503, 504};
 
+bool partial_secret = false;  // an input holds a cut-off copy of the secret: no mask can apply
+
 void check_message(const std::string& message) {
   FUZZ_CHECK(fuzz::printable_message(message));
-  FUZZ_CHECK(message.find(fuzz::kSecret) == std::string::npos);
+  FUZZ_CHECK(partial_secret || message.find(fuzz::kSecretPart) == std::string::npos);
 }
 
 }  // namespace
@@ -43,6 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(response.header("WWW-Authenticate") == www_authenticate);
 
   const std::array<std::string_view, 1> secrets{fuzz::kSecret};
+  partial_secret = fuzz::holds_partial_secret(response.body) || fuzz::holds_partial_secret(www_authenticate);
   const std::string scope = agentd::platform::scope_from_www_authenticate(www_authenticate);
   check_message(scope);
   for (auto kind : {agentd::platform::CredentialKind::given, agentd::platform::CredentialKind::api_key,

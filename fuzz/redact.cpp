@@ -24,6 +24,7 @@ constexpr std::array<std::string_view, 4> kLabels{"access_token", "refresh_token
 constexpr std::size_t kMaxSecrets = 4;
 constexpr std::size_t kMaxSecretLength = 64;
 constexpr std::size_t kMaxReads = 3;
+constexpr std::size_t kMinRead = 128;  // 1-byte reads cost a full pass each and only slow the fuzzer
 constexpr std::size_t kMaxRead = 6000;
 
 // The client's loop (client/commands_redact.cpp): a bounded buffer, the undecided rest sent again.
@@ -97,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   std::vector<std::size_t> reads;
   const std::size_t read_count = in.ConsumeIntegralInRange<std::size_t>(1, kMaxReads);
-  for (std::size_t i = 0; i < read_count; ++i) reads.push_back(in.ConsumeIntegralInRange<std::size_t>(1, kMaxRead));
+  for (std::size_t i = 0; i < read_count; ++i) reads.push_back(in.ConsumeIntegralInRange<std::size_t>(kMinRead, kMaxRead));
   const std::string text = in.ConsumeRemainingBytesAsString();
 
   auto created = Redactor::create(secrets, patterns);
@@ -110,6 +111,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto streamed = stream(redactor, text, reads);
   if (!streamed) return 0;
 
+  static const bool debug = std::getenv("FUZZ_DEBUG") != nullptr;  // prints what went wrong
   // Every replacement is "[…]": a secret without brackets that is not part of a replacement's text
   // can only appear in the output if some of the input passed through unmasked.
   std::vector<std::string> replacements;
@@ -122,6 +124,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (std::any_of(replacements.begin(), replacements.end(), [&](const std::string& r) { return r.find(s) != std::string::npos; })) {
       continue;
     }
+    if (debug && streamed->find(s) != std::string::npos) {
+      const auto at = streamed->find(s);
+      std::fprintf(stderr, "leaked secret (%zu bytes) [%s] at %zu of %zu, window %zu, reads", s.size(), s.c_str(), at,
+                   streamed->size(), redactor.window());
+      for (auto r : reads) std::fprintf(stderr, " %zu", r);
+      std::fprintf(stderr, "\ncontext: [%s]\n", streamed->substr(at > 80 ? at - 80 : 0, 200).c_str());
+    }
     FUZZ_CHECK(streamed->find(s) == std::string::npos);
   }
   if (!custom && longest_line(text) <= redactor.window()) {
@@ -131,7 +140,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // the bytes that pass through must be the same.
     auto whole = redactor.redact(text, Final::yes, static_cast<std::size_t>(-1));
     FUZZ_CHECK(whole.ok() && whole->consumed == text.size());
-    static const bool debug = std::getenv("FUZZ_DEBUG") != nullptr;  // prints what differs
     if (debug) std::fprintf(stderr, "whole:    [%s]\nstreamed: [%s]\n", whole->data.c_str(), streamed->c_str());
     FUZZ_CHECK(collapse_masks(whole->data, replacements) == collapse_masks(*streamed, replacements));
   }
