@@ -27,6 +27,7 @@
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
 #include "agentd/lock/lifetime.hpp"
+#include "agentd/sandbox/seccomp.hpp"
 #include "agentd/server/listener.hpp"
 #include "agentd/server/server.hpp"
 #include "proto/paths.hpp"
@@ -282,6 +283,12 @@ int main(int argc, char** argv) {
       return kExitError;
     }
     listener->record_pid();  // the lock file names the process that will hold it
+  }
+  // Start-up (socket, fork) is done: from here on no execve, ptrace or odd sockets (docs/security.md).
+  if (auto sandboxed = agentd::sandbox::enter(); !sandboxed) {
+    spdlog::error("{}", sandboxed.error().message);
+    report.failed(sandboxed.error().message);
+    return kExitError;
   }
   return serve(options, *listener, report, startup_mask);
 }
