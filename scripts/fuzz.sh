@@ -32,8 +32,8 @@ for t in $targets; do
       "$work" "$root/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   # A target stops at its first crash (C is 0 or 1); the exec count is in its final stats, or in
   # the last progress line ("#N	NEW …") when it stopped early.
-  execs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | tr -dc '0-9')
-  [ -n "$execs" ] || execs=$(grep -oE '^#[0-9]+' "$log" | tail -1 | tr -dc '0-9')
+  execs=$(grep -aoE 'stat::number_of_executed_units: *[0-9]+' "$log" | tr -dc '0-9')
+  [ -n "$execs" ] || execs=$(grep -aoE '^#[0-9]+' "$log" | tail -1 | tr -dc '0-9')
   crashes=$(find "$artifacts" -maxdepth 1 \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
   if ((crashes == 0 && rc != 0)); then crashes=1; fi  # the fuzzer itself failed: count it, the log says why
   echo "$t: ${execs:-0} execs, $crashes crashes"
