@@ -29,6 +29,7 @@
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
 #include "agentd/lock/lifetime.hpp"
+#include "agentd/sandbox/seccomp.hpp"
 #include "agentd/server/listener.hpp"
 #include "agentd/server/server.hpp"
 #include "proto/paths.hpp"
@@ -302,6 +303,12 @@ int main(int argc, char** argv) {
     listener->record_pid();  // the lock file names the process that will hold it
     home_lock->record(listener->path());  // the child holds the inherited lock; it names itself
     agentd::daemon::rotate_log_file(log_path);  // stderr is agent.log now: keep it bounded while running
+  }
+  // Start-up (socket, fork) is done: from here on no execve, ptrace or odd sockets (docs/security.md).
+  if (auto sandboxed = agentd::sandbox::enter(); !sandboxed) {
+    spdlog::error("{}", sandboxed.error().message);
+    report.failed(sandboxed.error().message);
+    return kExitError;
   }
   return serve(options, home, *listener, report, startup_mask);
 }

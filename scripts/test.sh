@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test (the README's test command; .ci/run calls it).
-# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan"):
+# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan fuzz"):
 #   plain  RelWithDebInfo build, the whole ctest suite
 #   asan   ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
 #   tsan   TSan build, the agent's concurrency tests
+#   fuzz   libFuzzer targets (clang, ASan+UBSan), FLUXLOOP_FUZZ_SECONDS (default 15) each
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan}"
+stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan fuzz}"
 "$root/scripts/install-deps.sh"
 # The interop peer (oidc-provider) comes from the npm registry, pinned by package-lock.json.
 if [ -f "$root/tests/interop/package-lock.json" ]; then
@@ -39,6 +40,9 @@ for stage in $stages; do
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
       TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
         ctest --test-dir "$root/build-tsan" --output-on-failure -j2 -L concurrency || status=1
+      ;;
+    fuzz)
+      "$root/scripts/fuzz.sh" "${FLUXLOOP_FUZZ_SECONDS:-15}" || status=1
       ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac

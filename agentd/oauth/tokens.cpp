@@ -67,14 +67,14 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-Result<TokenResponse> tokens_from_json(const json& object, std::string_view what) {
+Result<TokenResponse> tokens_from_json(const json& object, std::string_view what, Secrets secrets) {
   TokenResponse tokens;
   tokens.access_token = string_field(object, "access_token");
   if (tokens.access_token.empty()) return malformed(what, "no access_token");
   tokens.token_type = string_field(object, "token_type");
   if (tokens.token_type.empty()) tokens.token_type = "Bearer";
   if (!iequals(tokens.token_type, "Bearer")) {
-    return malformed(what, "unsupported token_type \"" + sanitize_server_text(tokens.token_type, {}, 32) + "\"");
+    return malformed(what, "unsupported token_type \"" + sanitize_server_text(tokens.token_type, secrets, 32) + "\"");
   }
   if (auto refresh = string_field(object, "refresh_token"); !refresh.empty()) tokens.refresh_token = std::move(refresh);
   if (object.contains("expires_in")) {
@@ -101,7 +101,7 @@ Result<TokenResponse> parse_token_response(const http::Response& response, std::
   if (response.status != kHttpOk) return map_error_response(response, what, secrets);
   const auto object = parse_object(response.body);
   if (!object) return malformed(what, "not a JSON object");
-  return tokens_from_json(*object, what);
+  return tokens_from_json(*object, what, secrets);
 }
 
 // Why the signature is not checked: the ID token arrives in the token endpoint's response, over a

@@ -45,6 +45,7 @@ proto::Result<std::unique_ptr<Redactor>> Redactor::create(const std::vector<Held
   values.reserve(secrets.size());
   for (const auto& s : secrets) {
     values.push_back(s.value);
+    if (s.value.find('\n') != std::string_view::npos) r->multiline_ = std::max(r->multiline_, s.value.size());
     r->secret_masks_.push_back(default_replacement(s.label));
   }
   r->secrets_ = std::make_unique<SecretMatcher>(values);
@@ -62,9 +63,12 @@ bool Redactor::built_from(const std::vector<HeldSecret>& secrets,
 std::size_t Redactor::decide(std::string_view input, Final final) const {
   const std::size_t n = input.size();
   if (final == Final::yes) return n;
-  // Lines are decided whole: the built-in patterns never span a newline, and neither do secrets.
+  // Lines are decided whole: the built-in patterns never span a newline, and secrets rarely do.
   const std::size_t newline = input.rfind('\n');
   std::size_t cut = newline == std::string_view::npos ? 0 : newline + 1;
+  // Nothing stops a secret from holding a newline: then the tail kept back must be able to hold all of
+  // it but its first byte, or its start would be decided (and pass unmasked) before its end arrives.
+  if (multiline_ > 0 && n - cut < multiline_ - 1) cut = n >= multiline_ - 1 ? n - (multiline_ - 1) : 0;
   if (n - cut > window_) {
     // A long line: keep back a window, enough for any secret or pattern match to arrive whole with
     // the next chunk. Cut after a blank when one is near, so the next chunk starts where a pattern's

@@ -80,6 +80,7 @@ class Redactor {
   std::vector<std::string> secret_masks_;  // "[REDACTED:<label>]" per secret
   std::string digest_;                     // SHA-256 over the secrets and labels (built_from)
   std::size_t window_ = kPatternWindow;
+  std::size_t multiline_ = 0;              // longest secret holding a '\n' (0: none)
   // Scratch, kept between chunks to avoid reallocating.
   std::vector<SecretMatch> secret_hits_;
   std::vector<PatternMatch> pattern_hits_;

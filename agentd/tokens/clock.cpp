@@ -7,6 +7,14 @@
 #include <ctime>
 
 namespace agentd::tokens {
+namespace {
+
+// Instants outside these bounds are refused (parse_rfc3339 gives nullopt): system_clock counts nanoseconds in 64 bits (it ends in
+// 2262), and to_boot_time() subtracts now() from them, which needs room on both sides.
+constexpr std::chrono::sys_days kEarliestInstant{std::chrono::year(1970) / 1 / 1};
+constexpr std::chrono::sys_days kLatestInstant{std::chrono::year(2200) / 1 / 1};
+
+}  // namespace
 
 BootClock::time_point BootClock::now() noexcept {
   timespec ts{};
@@ -41,7 +49,8 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
     ++pos;
   } else if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
     int oh, om;
-    if (!digits(pos + 1, 2, oh) || text.size() <= pos + 3 || text[pos + 3] != ':' || !digits(pos + 4, 2, om)) {
+    if (!digits(pos + 1, 2, oh) || text.size() <= pos + 3 || text[pos + 3] != ':' || !digits(pos + 4, 2, om) ||
+        oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset_minutes = (oh * 60 + om) * (text[pos] == '+' ? 1 : -1);
@@ -54,8 +63,11 @@ std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_v
   std::chrono::year_month_day date{std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)),
                                    std::chrono::day(static_cast<unsigned>(day))};
   if (!date.ok()) return std::nullopt;
-  auto when = std::chrono::sys_days(date) + std::chrono::hours(hour) + std::chrono::minutes(minute) +
-              std::chrono::seconds(second) - std::chrono::minutes(offset_minutes);
+  // In seconds first: 64-bit seconds hold any year of four digits, nanoseconds do not.
+  const std::chrono::sys_seconds when = std::chrono::sys_days(date) + std::chrono::hours(hour) +
+                                        std::chrono::minutes(minute) + std::chrono::seconds(second) -
+                                        std::chrono::minutes(offset_minutes);
+  if (when < kEarliestInstant || when >= kLatestInstant) return std::nullopt;
   return std::chrono::time_point_cast<std::chrono::system_clock::duration>(when);
 }
 

@@ -257,3 +257,15 @@ TEST_CASE("discovery documents: issuer must match, endpoints must be https") {
   REQUIRE_FALSE(bad.ok());
   CHECK(contains(bad.error().message, "is not a JSON object"));
 }
+
+TEST_CASE("token response: a refresh token echoed as token_type is masked (a fuzz/oauth_tokens invariant)") {
+  // The unsupported token_type is quoted (32 bytes at most): it used to be quoted without the
+  // request's secrets, so an echoed refresh token reached the message nearly whole.
+  const std::string secret = "flx_refresh_0123456789abcdef";
+  const std::array<std::string_view, 1> secrets{secret};
+  auto tokens = parse_token_response(respond(200, R"({"access_token":"a","token_type":")" + secret + R"("})"),
+                                     "token refresh", secrets);
+  REQUIRE_FALSE(tokens.ok());
+  CHECK(contains(tokens.error().message, "unsupported token_type \"flx_…cdef\""));
+  CHECK_FALSE(contains(tokens.error().message, "flx_refresh_0123"));
+}

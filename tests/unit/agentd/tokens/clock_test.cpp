@@ -54,3 +54,19 @@ TEST_CASE("clock: a loop waiting for a wall-clock deadline sleeps until it, neve
   CHECK(soon <= 3s);
   CHECK(soon > 2s);
 }
+
+TEST_CASE("RFC 3339 times outside 1970..2199 are refused, not overflowed (found by fuzz/duration)") {
+  // system_clock counts nanoseconds in 64 bits: these used to overflow (UBSan: signed integer overflow).
+  CHECK_FALSE(parse_rfc3339("9999-12-31T23:59:60Z"));
+  CHECK_FALSE(parse_rfc3339("2262-04-12T00:00:00Z"));
+  CHECK_FALSE(parse_rfc3339("0001-01-01T00:00:00Z"));  // Go's zero time
+  CHECK_FALSE(parse_rfc3339("1969-12-31T23:59:59Z"));
+  CHECK_FALSE(parse_rfc3339("2024-11-02T10:00:00+24:00"));
+  CHECK_FALSE(parse_rfc3339("2024-11-02T10:00:00-00:60"));
+  auto last = parse_rfc3339("2199-12-31T23:59:59Z");
+  REQUIRE(last);
+  CHECK(format_rfc3339(*last) == "2199-12-31T23:59:59Z");
+  auto first = parse_rfc3339("1970-01-01T01:00:00+01:00");
+  REQUIRE(first);
+  CHECK(first->time_since_epoch().count() == 0);
+}
