@@ -119,10 +119,12 @@ TEST_CASE("systemd: socket activation hands the agent its socket") {
   REQUIRE_MESSAGE(status.ok(), status.error().message);
   CHECK(status->pid == agent.pid());  // systemd-socket-activate execs the agent in place
   CHECK(status->socket == f.socket());
+  CHECK(status->launch == "systemd-socket");
 
   // The real client, over the activated socket.
   auto client = f.client({"agent", "status"});
   CHECK_MESSAGE(client.exit_code == 0, client.err);
+  CHECK_MESSAGE(contains(client.out, "started by   systemd socket activation"), client.out);
 
   const std::string log = testsupport::read_file(f.dir() + "/activated.log");
   CHECK(contains(log, "socket from systemd"));
