@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test (the README's test command; .ci/run calls it).
-# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan"):
-#   plain  RelWithDebInfo build, the whole ctest suite
-#   asan   ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
-#   tsan   TSan build, the agent's concurrency tests
+# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan package"):
+#   plain    RelWithDebInfo build, the whole ctest suite
+#   asan     ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
+#   tsan     TSan build, the agent's concurrency tests
+#   package  scripts/package.sh, then the .deb inspected, linted, installed on this machine with apt-get,
+#            exercised and removed (tests/package/check_package.sh; docs/packaging.md)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan}"
+stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan package}"
 "$root/scripts/install-deps.sh"
 # The interop peer (oidc-provider) comes from the npm registry, pinned by package-lock.json.
 if [ -f "$root/tests/interop/package-lock.json" ]; then
@@ -39,6 +41,13 @@ for stage in $stages; do
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform"
       TSAN_OPTIONS="halt_on_error=1 suppressions=$root/tests/tsan.supp" \
         ctest --test-dir "$root/build-tsan" --output-on-failure -j2 -L concurrency || status=1
+      ;;
+    package)
+      if "$root/scripts/package.sh"; then
+        "$root/tests/package/check_package.sh" "$(ls "$root"/dist/fluxloop-agent_*.deb)" "$root" || status=1
+      else
+        status=1
+      fi
       ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac
