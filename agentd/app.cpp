@@ -181,6 +181,8 @@ asio::awaitable<proto::Result<proto::AgentStatusReply>> App::State::on(const pro
   reply.store = std::string(store->kind());
   reply.store_detail = store_problem.empty() ? store_detail : store_problem;
   reply.home = options.home;
+  reply.launch = options.launch;
+  reply.unit = options.unit;
   reply.profiles = static_cast<std::int64_t>(cache.entries().size());
   reply.connections = options.connection_count ? options.connection_count() : 0;
   reply.locked = passphrase_lock->locked();

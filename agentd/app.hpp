@@ -19,6 +19,8 @@ struct AppOptions {
   std::string socket_path;  // shown in agent status
   std::string forced_store; // FLUXLOOP_STORE
   std::int64_t lifetime_seconds = 0;  // --lifetime: credentials forgotten this long after they arrive (0: never)
+  std::string launch;       // "systemd-socket", "daemon" or "foreground": shown in agent status
+  std::string unit;         // the systemd unit running the agent, "" when none
   std::function<void()> request_stop;                  // called for the agent_stop op
   std::function<std::int64_t()> connection_count;      // open connections, for agent status
 };

@@ -82,6 +82,10 @@ asio::awaitable<proto::Result<proto::TokenReply>> App::State::on(const proto::Ge
       reply.token = entry->credentials.api_key;
       co_return reply;
     }
+    if (!entry && config.profiles.empty() && cache.entries().empty()) {
+      // First run: nothing to choose between, so one next step (a first login needs no set-up).
+      co_return proto::Error{proto::ErrorCode::login_required, "no profile is set up yet: run `fluxloop auth login`"};
+    }
     if (!entry || (entry->credentials.access_token.empty() && entry->credentials.refresh_token.empty())) {
       co_return proto::Error{proto::ErrorCode::login_required,
                              "no credentials for profile '" + profile + "': " + login_hint(profile)};

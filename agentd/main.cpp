@@ -26,6 +26,7 @@
 #include "agentd/app.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/daemon/home_lock.hpp"
+#include "agentd/daemon/launch.hpp"
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
 #include "agentd/lock/lifetime.hpp"
@@ -163,6 +164,10 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
                       .lifetime_seconds = options.lifetime_seconds,
+                      .launch = listener.owner() == agentd::server::SocketOwner::systemd ? "systemd-socket"
+                                : options.mode == Mode::daemon                             ? "daemon"
+                                                                                           : "foreground",
+                      .unit = agentd::daemon::systemd_unit(),
                       // Posted, not called: the agent_stop request is answered before connections close.
                       .request_stop = [&] { asio::post(io, [&] { begin_shutdown("agent_stop request"); }); },
                       .connection_count = [&server] {

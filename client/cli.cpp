@@ -16,7 +16,9 @@
 #include "client/commands_login.hpp"
 #include "client/commands_profile.hpp"
 #include "client/commands_redact.hpp"
+#include "client/completion.hpp"
 #include "client/duration.hpp"
+#include "client/first_run.hpp"
 #include "client/output.hpp"
 #include "client/passthrough.hpp"
 
@@ -28,6 +30,8 @@ constexpr const char* kFooter =
     "(alias FLUXLOOP_SYNC_API_KEY), FLUXLOOP_API_ENDPOINT (aliases FLUXLOOP_API_URL, FLUXLOOP_SYNC_URL), "
     "FLUXLOOP_NO_AUTOSTART=1 (never start an agent). Exit codes: 0 ok, 1 error, 2 usage, 3 login required,\n"
     "4 agent unreachable, 5 permission denied, 6 network or server unavailable.";
+
+constexpr const char* kRootDescription = "fluxloop: the client of fluxloop-agentd, which holds your FluxLoop credentials";
 
 using Action = std::function<int()>;
 
@@ -53,6 +57,7 @@ struct Tree {
   ApiKeysKeyOptions apikeys_key;  // info, revoke
   ApiKeysRotateOptions apikeys_rotate;
   ApiOptions api;
+  std::string completion_shell;
 };
 
 // Registers `body` as the action run when `command` is the one parsed.
@@ -289,6 +294,17 @@ void build_api(CLI::App& root, Tree& t) {
   on_run(c, t, [&t] { return api(t.app, t.api); });
 }
 
+// Hidden (group ""): a packaging and set-up aid, not a command users look for in --help.
+void build_completion(CLI::App& root, Tree& t) {
+  CLI::App* c = root.add_subcommand("completion", "Print a shell completion script: source <(fluxloop completion bash)");
+  c->group("");
+  c->add_option("SHELL", t.completion_shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
+  on_run(c, t, [&t] {
+    print_value(completion_script(command_specs(), *parse_shell(t.completion_shell)));
+    return kExitOk;
+  });
+}
+
 struct Leaf {
   std::string_view name;
   void (*build)(CLI::App& group, Tree& t);
@@ -311,7 +327,8 @@ constexpr std::array kAgent{Leaf{"status", build_agent_status}, Leaf{"stop", bui
 constexpr std::array kApiKeys{Leaf{"create", build_apikeys_create}, Leaf{"list", build_apikeys_list},
                               Leaf{"info", build_apikeys_info}, Leaf{"revoke", build_apikeys_revoke},
                               Leaf{"rotate", build_apikeys_rotate}};
-constexpr std::array kTopLevel{Leaf{"redact", build_redact}, Leaf{"api", build_api}};
+constexpr std::array kTopLevel{Leaf{"redact", build_redact}, Leaf{"api", build_api},
+                               Leaf{"completion", build_completion}};
 constexpr std::array kGroups{
     Group{"auth", "Log in and out, import credentials, print tokens, show their state", kAuth},
     Group{"profile", "Add, list and remove profiles", kProfile},
@@ -379,6 +396,21 @@ bool implemented(int argc, char** argv) {
 
 namespace {
 
+// The whole tree, every level: what completion scripts and the man page drift test walk.
+void build_all(CLI::App& root, Tree& t) {
+  for (const Leaf& leaf : kTopLevel) leaf.build(root, t);
+  for (const Group& g : kGroups) {
+    CLI::App* group = root.add_subcommand(std::string(g.name), std::string(g.description))->require_subcommand(1);
+    for (const Leaf& leaf : g.leaves) leaf.build(*group, t);
+  }
+}
+
+void configure_root(CLI::App& root) {
+  root.set_version_flag("--version", std::string("fluxloop ") + FLUXLOOP_VERSION, "Print the version and exit");
+  root.require_subcommand(1);
+  root.get_formatter()->column_width(34);
+}
+
 // The deepest command the user reached.
 const CLI::App* deepest(const CLI::App& root) {
   const CLI::App* at = &root;
@@ -411,15 +443,22 @@ std::string usage_message(const CLI::ParseError& e, const CLI::App& root) {
 
 }  // namespace
 
+std::vector<CommandSpec> command_specs() {
+  App app(Environment::from_process());
+  Tree tree(app);
+  CLI::App root{kRootDescription, "fluxloop"};
+  configure_root(root);
+  build_all(root, tree);
+  return describe_commands(root);
+}
+
 int run_cli(int argc, char** argv) {
   App app(Environment::from_process());
   if (!implemented(argc, argv)) return pass_through(app, argc, argv);
   Tree tree(app);
 
-  CLI::App root{"fluxloop: the client of fluxloop-agentd, which holds your FluxLoop credentials", "fluxloop"};
-  root.set_version_flag("--version", std::string("fluxloop ") + FLUXLOOP_VERSION, "Print the version and exit");
-  root.require_subcommand(1);
-  root.get_formatter()->column_width(34);
+  CLI::App root{kRootDescription, "fluxloop"};
+  configure_root(root);
   build(root, tree, argc, argv);
   root.footer(kFooter);  // set last: subcommands would inherit it
 
@@ -430,6 +469,11 @@ int run_cli(int argc, char** argv) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
       root.exit(e);  // --help / --version: requested output, on stdout
       return finish_output() ? kExitOk : kExitError;
+    }
+    // Bare `fluxloop` on a fresh machine: the one command to run next, rather than a list of groups.
+    if (const std::string hint = argc == 1 ? first_run_hint(app) : ""; !hint.empty()) {
+      note(hint);
+      return kExitUsage;
     }
     note(usage_message(e, root) + "\nfluxloop: run `" + command_path(root) + " --help` for usage");
     return kExitUsage;

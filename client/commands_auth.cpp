@@ -94,7 +94,7 @@ int auth_status(App& app, const AuthStatusOptions& options) {
   } else {
     print_value(render_auth_status(*reply));
     if (reply->profiles.empty() && reply->store_problem.empty()) {
-      note("no profiles yet: import credentials with `fluxloop auth import FILE` or log in with `fluxloop auth login`");
+      note("no profiles yet: run `fluxloop auth login` (or import credentials with `fluxloop auth import FILE`)");
     }
   }
   // Asked about one profile that cannot produce a token: say so in the exit code too, so scripts

@@ -43,7 +43,7 @@ int profile_list(App& app, const ProfileListOptions& options) {
   if (options.json) {
     print_message_json(*reply);
   } else if (reply->profiles.empty()) {
-    note("no profiles yet: add one with `fluxloop profile add NAME --issuer URL --client-id ID` or `fluxloop auth import FILE`");
+    note("no profiles yet: run `fluxloop auth login` (or add one with `fluxloop profile add NAME`, or `fluxloop auth import FILE`)");
   } else {
     print_value(render_profile_list(*reply));
   }

@@ -113,10 +113,24 @@ std::string render_profile_list(const proto::ProfileListReply& reply) {
   return render_table(rows);
 }
 
+namespace {
+
+// "systemd socket activation, unit fluxloop-agentd.service": how the agent came to run.
+std::string describe_launch(const proto::AgentStatusReply& reply) {
+  std::string how = reply.launch == "systemd-socket" ? "systemd socket activation"
+                    : reply.launch.empty()           ? ""
+                                                     : "fluxloop-agentd --" + reply.launch;
+  if (!reply.unit.empty()) how += (how.empty() ? "unit " : ", unit ") + reply.unit;
+  return how;
+}
+
+}  // namespace
+
 std::string render_agent_status(const proto::AgentStatusReply& reply) {
   std::vector<Row> rows;
   rows.push_back({"agent", "running, pid " + std::to_string(reply.pid) + ", up " + format_duration(reply.uptime_seconds)});
   add_if(rows, "version", reply.version);
+  add_if(rows, "started by", describe_launch(reply));
   add_if(rows, "socket", reply.socket);
   add_if(rows, "home", reply.home);
   add_if(rows, "store", reply.store + (reply.store_detail.empty() ? "" : " (" + reply.store_detail + ")"));

@@ -72,6 +72,8 @@ void write(nlohmann::json& out, const AgentStatusReply& m) {
   out["store"] = m.store;
   put(out, "store_detail", m.store_detail);
   out["home"] = m.home;
+  put(out, "launch", m.launch);
+  put(out, "unit", m.unit);
   out["profiles"] = m.profiles;
   out["connections"] = m.connections;
   out["locked"] = m.locked;
@@ -88,6 +90,8 @@ void read(Reader& in, AgentStatusReply& m) {
   in.optional("store", m.store);
   in.optional("store_detail", m.store_detail);
   in.optional("home", m.home);
+  in.optional("launch", m.launch);
+  in.optional("unit", m.unit);
   in.optional("profiles", m.profiles);
   in.optional("connections", m.connections);
   in.optional("locked", m.locked);

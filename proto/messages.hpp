@@ -49,6 +49,8 @@ struct AgentStatusReply {
   std::string store;         // "keyring" or "file"
   std::string store_detail;  // why this store was chosen, or its current problem
   std::string home;          // FLUXLOOP_HOME in use
+  std::string launch;        // "systemd-socket" (socket activation), "daemon" or "foreground"
+  std::string unit;          // the systemd unit running the agent ("" when none)
   std::int64_t profiles = 0;
   std::int64_t connections = 0;
   bool locked = false;                 // agent_lock in force: no secret is served

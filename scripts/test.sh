@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs every test (the README's test command; .ci/run calls it).
-# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan fuzz"):
-#   plain  RelWithDebInfo build, the whole ctest suite
-#   asan   ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
-#   tsan   TSan build, the agent's concurrency tests
-#   fuzz   libFuzzer targets (clang, ASan+UBSan), FLUXLOOP_FUZZ_SECONDS (default 15) each
+# Stages (FLUXLOOP_TEST_STAGES, default "plain asan tsan fuzz package"):
+#   plain    RelWithDebInfo build, the whole ctest suite
+#   asan     ASan+UBSan build, the whole suite (reusing the plain build's platform emulator)
+#   tsan     TSan build, the agent's concurrency tests
+#   fuzz     libFuzzer targets (clang, ASan+UBSan), FLUXLOOP_FUZZ_SECONDS (default 15) each
+#   package  scripts/package.sh, then the .deb inspected, linted, installed on this machine with apt-get,
+#            exercised and removed (tests/package/check_package.sh; docs/packaging.md)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan fuzz}"
+stages="${FLUXLOOP_TEST_STAGES:-plain asan tsan fuzz package}"
 "$root/scripts/install-deps.sh"
 # The interop peer (oidc-provider) comes from the npm registry, pinned by package-lock.json.
 if [ -f "$root/tests/interop/package-lock.json" ]; then
@@ -43,6 +45,13 @@ for stage in $stages; do
       ;;
     fuzz)
       "$root/scripts/fuzz.sh" "${FLUXLOOP_FUZZ_SECONDS:-15}" || status=1
+      ;;
+    package)
+      if "$root/scripts/package.sh"; then
+        "$root/tests/package/check_package.sh" "$(ls "$root"/dist/fluxloop-agent_*.deb)" "$root" || status=1
+      else
+        status=1
+      fi
       ;;
     *) echo "unknown stage $stage" >&2; exit 2 ;;
   esac

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <regex>
 #include <string>
 
 #include "proto/codec.hpp"
@@ -50,13 +51,52 @@ TEST_CASE("systemd: the installed user units pass systemd-analyze verify") {
   CHECK(contains(socket, "SocketMode=0600"));
   CHECK(contains(socket, "DirectoryMode=0700"));
 
+  // The sandbox docs/agent.md describes (its score is checked below).
+  for (const char* line : {"PrivateUsers=yes\n", "ProtectSystem=strict\n", "ProtectHome=read-only\n",
+                           "ReadWritePaths=-%h/.fluxloop\n", "NoNewPrivileges=yes\n", "PrivateDevices=yes\n"}) {
+    CHECK_MESSAGE(contains(service, line), line);
+  }
+  CHECK_FALSE(contains(service, "PrivateTmp=yes"));  // `auth import /tmp/x.json` must keep working
+
+  // Documentation=man:… lines resolve against the man pages installed beside the units.
+  CHECK(fs::exists(prefix + "/share/man/man1/fluxloop.1.gz"));
+  CHECK(fs::exists(prefix + "/share/man/man1/fluxloop-agentd.1.gz"));
   const std::string runtime = tmp.path() + "/runtime";
   fs::create_directories(runtime);
   fs::permissions(runtime, fs::perms::owner_all, fs::perm_options::replace);
-  auto verify = testsupport::run({kAnalyze, "verify", "--user", socket_unit, service_unit},
-                                 testsupport::base_env(tmp.path(), {{"XDG_RUNTIME_DIR", runtime}}), {}, 60s);
+  const auto env = testsupport::base_env(tmp.path(), {{"XDG_RUNTIME_DIR", runtime}, {"MANPATH", prefix + "/share/man"}});
+  auto verify = testsupport::run({kAnalyze, "verify", "--user", socket_unit, service_unit}, env, {}, 60s);
   CHECK_MESSAGE(verify.exit_code == 0, (verify.out + verify.err));
   CHECK_MESSAGE(verify.err.empty(), verify.err);  // no warnings either
+
+  // "Overall exposure level for fluxloop-agentd.service: 2.4 OK": docs/agent.md states the score.
+  auto security = testsupport::run({kAnalyze, "security", "--user", "--offline=yes", "--no-pager", service_unit}, env, {}, 60s);
+  std::smatch level;
+  const std::string report = security.out + security.err;
+  REQUIRE_MESSAGE(std::regex_search(report, level, std::regex(R"re(Overall exposure level for [^:]+: ([0-9.]+))re")), report);
+  CHECK_MESSAGE(std::stod(level[1]) <= 2.4, report);
+}
+
+TEST_CASE("install: cmake --install also puts man pages, completions and docs where their tools look") {
+  testsupport::TempDir tmp;
+  const std::string prefix = tmp.path() + "/prefix";
+  auto install = testsupport::run({"/usr/bin/cmake", "--install", build_dir().string(), "--prefix", prefix},
+                                  testsupport::base_env(tmp.path()), {}, 120s);
+  REQUIRE_MESSAGE(install.exit_code == 0, (install.out + install.err));
+  for (const char* path : {"/bin/fluxloop", "/bin/fluxloop-agentd", "/share/man/man1/fluxloop.1.gz",
+                           "/share/bash-completion/completions/fluxloop", "/share/zsh/vendor-completions/_fluxloop",
+                           "/share/fish/vendor_completions.d/fluxloop.fish", "/share/doc/fluxloop-agent/copyright",
+                           "/share/doc/fluxloop-agent/changelog.Debian.gz"}) {
+    CHECK_MESSAGE(fs::exists(prefix + path), path);
+  }
+  // The installed completion is what the installed client generates.
+  auto generated = testsupport::run({prefix + "/bin/fluxloop", "completion", "bash"}, testsupport::base_env(tmp.path()));
+  CHECK(generated.out == testsupport::read_file(prefix + "/share/bash-completion/completions/fluxloop"));
+  // man renders the page and it documents `auth token`.
+  auto man = testsupport::run({"/usr/bin/man", "-l", prefix + "/share/man/man1/fluxloop.1.gz"},
+                              testsupport::base_env(tmp.path(), {{"MANWIDTH", "120"}, {"MAN_KEEP_FORMATTING", ""}}));
+  CHECK_MESSAGE(man.exit_code == 0, man.err);
+  CHECK(contains(man.out, "auth token"));
 }
 
 TEST_CASE("systemd: socket activation hands the agent its socket") {
@@ -79,10 +119,12 @@ TEST_CASE("systemd: socket activation hands the agent its socket") {
   REQUIRE_MESSAGE(status.ok(), status.error().message);
   CHECK(status->pid == agent.pid());  // systemd-socket-activate execs the agent in place
   CHECK(status->socket == f.socket());
+  CHECK(status->launch == "systemd-socket");
 
   // The real client, over the activated socket.
   auto client = f.client({"agent", "status"});
   CHECK_MESSAGE(client.exit_code == 0, client.err);
+  CHECK_MESSAGE(contains(client.out, "started by   systemd socket activation"), client.out);
 
   const std::string log = testsupport::read_file(f.dir() + "/activated.log");
   CHECK(contains(log, "socket from systemd"));

@@ -46,9 +46,16 @@ TEST_CASE("profile list and agent status reports") {
 
   proto::AgentStatusReply status{.version = "0.1.0", .pid = 42, .uptime_seconds = 90, .socket = "/s",
                                  .store = "file", .store_detail = "forced by FLUXLOOP_STORE", .home = "/h",
-                                 .profiles = 2, .connections = 1, .locked = false, .lifetime_seconds = 0,
+                                 .launch = "systemd-socket", .unit = "fluxloop-agentd.service", .profiles = 2, .connections = 1, .locked = false, .lifetime_seconds = 0,
                                  .requests = 0, .usage = {}, .anomalies = {}};
   const std::string text = client::render_agent_status(status);
   CHECK(text.find("pid 42, up 1m 30s") != std::string::npos);
   CHECK(text.find("file (forced by FLUXLOOP_STORE)") != std::string::npos);
+  CHECK(text.find("started by   systemd socket activation, unit fluxloop-agentd.service") != std::string::npos);
+
+  status.launch = "daemon";
+  status.unit = "";
+  CHECK(client::render_agent_status(status).find("started by   fluxloop-agentd --daemon\n") != std::string::npos);
+  status.launch = "";  // an older agent says nothing about it
+  CHECK(client::render_agent_status(status).find("started by") == std::string::npos);
 }
