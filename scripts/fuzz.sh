@@ -5,6 +5,8 @@
 # and exits 1 when any target crashed (the input is saved as build-fuzz/artifacts/NAME/crash-*).
 #   FLUXLOOP_FUZZ_TARGETS  which targets (default: all)
 #   FLUXLOOP_FUZZ_DIR      the build directory (default: build-fuzz)
+#   FLUXLOOP_FUZZ_SEED     libFuzzer's -seed (default 0: a random one). CI passes a fixed seed so a run
+#                          explores what a longer run with that seed explored before (reproducible).
 #   FLUXLOOP_FUZZ_TIMEOUT  seconds one input may take before it counts as a hang (default 60: generous,
 #                          a shared CI machine under load stalls a process for seconds)
 set -euo pipefail
@@ -28,7 +30,7 @@ for t in $targets; do
   rc=0
   ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:symbolize=1" UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$dir/fuzz/fuzz_$t" -max_total_time="$seconds" -timeout="${FLUXLOOP_FUZZ_TIMEOUT:-60}" -rss_limit_mb=2048 -max_len=16384 \
-      -print_funcs=0 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+      -print_funcs=0 -print_final_stats=1 -seed="${FLUXLOOP_FUZZ_SEED:-0}" -artifact_prefix="$artifacts/" \
       "$work" "$root/fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
   # A target stops at its first crash (C is 0 or 1); the exec count is in its final stats, or in
   # the last progress line ("#N	NEW …") when it stopped early.

@@ -78,6 +78,12 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, st
   }
   const auto when = parse_imf_fixdate(value);
   if (!when) return std::nullopt;
+  // An HTTP date may name any year; system_clock counts nanoseconds in 64 bits (about 292 years
+  // either side of 1970), so a far date would overflow converting it. Such a date means "much later
+  // than we would ever wait" (or "already past"): clamp in seconds first.
+  const auto now_s = std::chrono::system_clock::to_time_t(now);
+  if (*when - now_s > kMaxRetryAfter.count()) return kMaxRetryAfter;
+  if (*when < now_s) return std::chrono::seconds(0);
   const auto delta = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::from_time_t(*when) - now);
   return std::clamp(delta, std::chrono::seconds(0), kMaxRetryAfter);
 }

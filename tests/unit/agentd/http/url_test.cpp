@@ -88,6 +88,9 @@ TEST_CASE("Retry-After: delta-seconds, HTTP-date, clamping and junk") {
   CHECK(parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT", now + seconds(500)) == seconds(0));
   CHECK_FALSE(parse_retry_after("Sun, 06 Foo 1994 08:49:37 GMT", now).has_value());
   CHECK_FALSE(parse_retry_after("Sunday, 06-Nov-94 08:49:37 GMT", now).has_value());
+  // Found by fuzz/http_response: a date past system_clock's range overflowed converting it.
+  CHECK(parse_retry_after("Sun, 06 Nov 3994 08:49:37 GMT", now) == agentd::http::kMaxRetryAfter);
+  CHECK(parse_retry_after("Sun, 06 Nov 0001 08:49:37 GMT", now).value_or(seconds(-1)) == seconds(0));
 }
 
 TEST_CASE("Response::header is case-insensitive and returns the first value") {
