@@ -59,6 +59,10 @@ int profile_remove(App& app, const ProfileRemoveOptions& options) {
 
 int config_set(App& app, const ConfigSetOptions& options) {
   ConfigSetOptions resolved = options;
+  // A value outside the setting's choices is a usage error, caught before asking the agent.
+  if (options.key == "cli_bridge" && options.value != "on" && options.value != "off") {
+    return report(Failure{kExitUsage, "cli_bridge is `on` or `off`, not '" + options.value + "'"});
+  }
   if (options.key == "api_key_file") {
     char cwd[PATH_MAX];
     if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Failure{kExitError, "cannot tell the current directory"});

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tests/integration/bridge_common.hpp"
+#include "tests/support/platform_cli.hpp"
 
 namespace {
 
@@ -24,7 +25,7 @@ using testsupport::PlatformFixture;
 // An agent whose zero-configuration login goes to the emulator.
 testsupport::Env agent_env(PlatformFixture& p) {
   auto env = p.agent_env();
-  env["FLUXLOOP_API_ENDPOINT"] = p.api_url();
+  env["FLUXLOOP_API_ENDPOINT"] = p.issuer();
   return env;
 }
 
@@ -39,7 +40,7 @@ void login(AgentFixture& f) {
 testsupport::RunResult standin(AgentFixture& f, PlatformFixture& p, const std::vector<std::string>& args) {
   std::vector<std::string> argv{"/usr/bin/python3", testsupport::kPlatformCliStandin};
   argv.insert(argv.end(), args.begin(), args.end());
-  return testsupport::run(argv, testsupport::base_env(f.dir(), p.platform_cli_env()));
+  return testsupport::run(argv, testsupport::base_env(f.dir(), testsupport::platform_cli_env(p)));
 }
 
 std::string access_in(const std::string& path) {
@@ -79,7 +80,7 @@ TEST_CASE("bridge platform: after a CLI-connect login auth.json shows the token 
   }
   CHECK(changes >= 3);
   CHECK(testsupport::read_file(path).find("flx_refresh") == std::string::npos);
-  CHECK(p.counter("refresh_token_reuse") == 0);
+  CHECK(testsupport::counter(p, "refresh_token_reuse") == 0);
   const std::string log = f.log();
   CHECK(log.find(last) == std::string::npos);
 }
@@ -102,7 +103,7 @@ TEST_CASE("bridge platform: tokens living over 5 min 30 s are refreshed while mo
   CHECK_MESSAGE(projects.exit_code == 0, projects.err);
   CHECK(projects.err.find("standin: refreshed") == std::string::npos);
   CHECK(projects.out.find("Demo project") != std::string::npos);
-  CHECK(p.counter("refresh_token_reuse") == 0);
+  CHECK(testsupport::counter(p, "refresh_token_reuse") == 0);
 }
 
 TEST_CASE("bridge platform: the platform CLI's own login is taken over within 2 s and refreshed by the agent from then on") {
@@ -120,9 +121,9 @@ TEST_CASE("bridge platform: the platform CLI's own login is taken over within 2 
   // The agent refreshes it (3 s tokens): the file's token changes, nobody reuses a refresh token.
   const std::string adopted = access_in(path);
   CHECK(eventually([&] { const auto now = access_in(path); return !now.empty() && now != adopted; }, 10s));
-  auto whoami = standin(f, p, {"whoami"});
-  CHECK_MESSAGE(whoami.exit_code == 0, whoami.err);
-  CHECK(p.counter("refresh_token_reuse") == 0);
+  // (No stand-in request here: with 3 s tokens the platform CLI would want to refresh by itself, as it
+  // does under 5 minutes; the 5 min 30 s lead is the previous test's.)
+  CHECK(testsupport::counter(p, "refresh_token_reuse") == 0);
 
   // The platform CLI's `auth logout` deletes the file: the agent logs out too.
   auto logout = standin(f, p, {"auth", "logout"});
@@ -140,7 +141,7 @@ TEST_CASE("bridge platform: pass-through freshens the file, then the platform CL
   const std::string bin = f.dir() + "/platform-bin";
   std::filesystem::create_directories(bin);
   std::filesystem::create_symlink(testsupport::kPlatformCliStandin, bin + "/fluxloop");
-  testsupport::Env env = p.platform_cli_env();
+  testsupport::Env env = testsupport::platform_cli_env(p);
   env["PATH"] = bin + ":/usr/bin:/bin";
   auto projects = f.client({"projects", "list"}, {}, env);
   CHECK_MESSAGE(projects.exit_code == 0, projects.err);
@@ -149,5 +150,5 @@ TEST_CASE("bridge platform: pass-through freshens the file, then the platform CL
   CHECK(projects.err.find(R"(["projects", "list"])") != std::string::npos);
   auto status = f.client({"exit", "5"}, {}, env);
   CHECK(status.exit_code == 5);
-  CHECK(p.counter("expired_token_used") == 0);
+  CHECK(testsupport::counter(p, "expired_token_used") == 0);
 }

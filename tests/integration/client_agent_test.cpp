@@ -172,9 +172,7 @@ TEST_CASE("client: usage errors exit 2") {
   AgentFixture f;
   for (const auto& args : std::vector<std::vector<std::string>>{
            {},
-           {"bogus"},
            {"auth"},
-           {"auth", "bogus"},
            {"auth", "token", "--min-valid", "soon"},
            {"auth", "token", "--min-valid", "-5"},
            {"auth", "token", "--nope"},
@@ -183,7 +181,6 @@ TEST_CASE("client: usage errors exit 2") {
            {"profile", "add", "x", "--client-id", "cli"},  // an oidc profile needs both
            {"profile", "add", "x", "--issuer", "https://i"},
            {"profile", "remove"},
-           {"config", "set", "colour", "red"},
            {"config", "set", "profile"},
            {"agent", "status", "--jsn"},
        }) {
@@ -195,6 +192,18 @@ TEST_CASE("client: usage errors exit 2") {
     CHECK(r.out.empty());
     CHECK(r.err.rfind("fluxloop: ", 0) == 0);
     CHECK(contains(r.err, "--help"));
+  }
+  // Commands this client does not implement belong to the platform CLI (pass-through): without one
+  // on PATH they are usage errors too, naming how to install it.
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"bogus"}, {"auth", "bogus"}, {"config", "set", "colour", "red"}}) {
+    std::string joined;
+    for (const auto& a : args) joined += a + " ";
+    CAPTURE(joined);
+    auto r = f.client(args, {}, {{"PATH", "/nonexistent"}, {"FLUXLOOP_PLATFORM_CLI", ""}});
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(contains(r.err, "pip install fluxloop-cli"));
   }
 }
 

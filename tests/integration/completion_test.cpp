@@ -112,7 +112,7 @@ TEST_CASE("completion: bash completes commands, options, choices and the agent's
   // A value already given is skipped: the next word is an option again, and positionals count on.
   CHECK(contains(bash_complete(f, "fluxloop auth token --profile staging --"), "--min-valid"));
   CHECK(bash_complete(f, "fluxloop profile remove pro") == std::vector<std::string>{"production"});
-  CHECK(bash_complete(f, "fluxloop config set ''") == std::vector<std::string>{"profile", "api_key_file"});
+  CHECK(bash_complete(f, "fluxloop config set ''") == std::vector<std::string>{"profile", "api_key_file", "cli_bridge"});
   CHECK(bash_complete(f, "fluxloop apikeys create --scope read") == std::vector<std::string>{"read", "read-write"});
   CHECK(bash_complete(f, "fluxloop completion ''") == std::vector<std::string>{"bash", "zsh", "fish"});
   const std::string creds = f.dir() + "/production.json";
@@ -140,7 +140,7 @@ TEST_CASE("completion: zsh script parses and completes commands, options and pro
   CHECK(contains(zsh_complete(f, "fluxloop auth ''"), "token"));
   CHECK(contains(zsh_complete(f, "fluxloop auth token --"), "--min-valid"));
   CHECK(zsh_complete(f, "fluxloop auth token --profile ''") == std::vector<std::string>{"production", "stage-2", "staging"});
-  CHECK(zsh_complete(f, "fluxloop config set ''") == std::vector<std::string>{"profile", "api_key_file"});
+  CHECK(zsh_complete(f, "fluxloop config set ''") == std::vector<std::string>{"profile", "api_key_file", "cli_bridge"});
   CHECK(zsh_complete(f, "fluxloop auth import ''") == std::vector<std::string>{"<files>"});
 }
 
@@ -154,5 +154,5 @@ TEST_CASE("completion: fish completes commands, options and profile names") {
   const auto profiles = fish_complete(f, "fluxloop auth token --profile st");
   CHECK(contains(profiles, "staging"));
   CHECK(contains(profiles, "stage-2"));
-  CHECK(fish_complete(f, "fluxloop config set ") == std::vector<std::string>{"api_key_file", "profile"});
+  CHECK(fish_complete(f, "fluxloop config set ") == std::vector<std::string>{"api_key_file", "cli_bridge", "profile"});
 }

@@ -153,7 +153,7 @@ TEST_CASE("login: browser login with --no-browser completes when the test plays 
   CHECK(browse(forged).starts_with("400"));
   std::this_thread::sleep_for(300ms);
   CHECK(login.running());
-  CHECK(testsupport::profile_status(s.f, kProfile).value("state", "") == "no_credentials");
+  CHECK(testsupport::profile_status(s.f, kProfile).value("state", "") == "login_pending");
 
   // The real one completes it.
   CHECK(browse(callback).starts_with("200"));

@@ -27,7 +27,8 @@ constexpr auto kStartTimeout = std::chrono::seconds(15);
 constexpr auto kStopTimeout = std::chrono::seconds(3);
 
 // tests/ of the source tree, from this file's (absolute) path: tests/unit/agentd/http/ -> tests/.
-fs::path tests_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path(); }
+// The source tree as CMake names it (absolute): __FILE__ may be relative (ccache base_dir rewrites it).
+fs::path tests_dir() { return fs::path(FLUXLOOP_TEST_SOURCE_DIR) / "tests"; }
 
 std::string python() { return fs::exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3"; }
 
