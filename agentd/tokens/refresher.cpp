@@ -6,6 +6,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
@@ -81,16 +82,19 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<proto::Status> refresh(const std::string& profile, Mode mode) {
     auto self = shared_from_this();
     auto& st = profiles[profile];
-    if (!st.flight) {
+    // Our own handle on the flight, taken before it is spawned: co_spawn may run a flight that never
+    // suspends to completion inline, and its landing resets st.flight (and may change `profiles`).
+    auto flight = st.flight;
+    if (!flight) {
       const auto now = BootClock::now();
       if (mode == Mode::respect_backoff && st.not_before && now < *st.not_before) {
         co_return proto::Error{st.last_failure.code,
                                st.last_failure.message + " (next attempt in " + seconds_text(*st.not_before - now) + ")"};
       }
-      st.flight = std::make_shared<Flight>(executor);
-      asio::co_spawn(executor, run_flight(profile, st.flight), asio::detached);
+      flight = std::make_shared<Flight>(executor);
+      st.flight = flight;
+      asio::co_spawn(executor, run_flight(profile, flight), asio::detached);
     }
-    auto flight = st.flight;
     if (!flight->done) co_await flight->signal.async_wait(kAwait);
     if (!flight->done) co_return proto::Error{proto::ErrorCode::internal, "refresh abandoned (agent shutting down)"};
     co_return flight->result;
@@ -258,6 +262,9 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
 
   asio::awaitable<void> proactive(std::string profile) {
     auto self = shared_from_this();
+    // co_spawn dispatches: without this yield a refresh that never suspends would run inside the
+    // scheduler's loop, and the wake-up its schedule() sends would be lost (nobody waits yet).
+    co_await asio::post(executor, asio::use_awaitable);
     (void)co_await refresh(profile, Mode::respect_backoff);  // outcome recorded in the entry
   }
 };

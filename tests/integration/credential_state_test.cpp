@@ -110,11 +110,7 @@ class Immutable {
 
 }  // namespace
 
-// Skipped for now: a failed forced refresh whose error is neither network nor server_error (here
-// store_error) makes the agent exit, before this change too (`auth refresh` of a profile without an
-// issuer does the same on the base commit); to be fixed, then this test enabled.
-TEST_CASE("state: no refresh is sent while the store cannot keep its result, so a restart never replays a spent token" *
-          doctest::skip()) {
+TEST_CASE("state: no refresh is sent while the store cannot keep its result, so a restart never replays a spent token") {
   PlatformFixture p({"--quiet"});
   AgentFixture f(p.agent_env());
   f.start();
