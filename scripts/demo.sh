@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The main job: install, build, and run a real agent against the FluxLoop platform emulator on
-# loopback (real TLS with a test CA). It logs in (device flow, auto-approved by the emulator),
-# imports a sample credentials file into a second profile, keeps an API key in a third, makes an API
-# request through the agent, redacts a line holding a token, and shows what the agent holds.
+# loopback (real TLS with a test CA). It logs in the way a FluxLoop user does (CLI connect, zero
+# set-up, auto-approved by the emulator), makes a platform API request through the agent, logs in an
+# OIDC profile (device flow), imports a sample credentials file, keeps an API key in another profile,
+# redacts a line holding a token, and shows what the agent holds.
 # The agent and emulator keep running; the script prints how to use and stop them.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,8 +33,14 @@ issuer="https://127.0.0.1:$(cat "$demo/port")"
 eval "$("$bin/bin/fluxloop-agentd" --daemon --socket "$FLUXLOOP_AGENT_SOCK")"
 
 run() { echo "+ fluxloop $*"; "$fluxloop" "$@"; }
-run profile add production --issuer "$issuer" --client-id fluxloop-cli --api-endpoint "$issuer"
-run auth login --device --no-browser
+# Zero set-up, as a FluxLoop user starts: no profile yet, so `auth login` logs in a `fluxloop` profile
+# `production` with CLI connect at FLUXLOOP_API_URL (the platform CLI's variable).
+export FLUXLOOP_API_URL="$issuer"
+run auth login --no-browser
+run api GET /api/projects
+# An OIDC profile beside it (device flow), which the v1 API-key commands below use.
+run profile add oidc --issuer "$issuer" --client-id fluxloop-cli --api-endpoint "$issuer"
+run auth login --device --no-browser --profile oidc
 
 # A sample credentials file in the contract's first shape, valid for an hour.
 sample="$demo/sample-credentials.json"
@@ -45,9 +52,9 @@ cat >"$sample" <<JSON
 JSON
 run auth import "$sample" --profile imported
 # Issue 4: an API key kept in the agent, a request made with it, and redaction of held secrets.
-run apikeys create --name demo-ci --scope read --store ci
+run apikeys create --name demo-ci --scope read --store ci --profile oidc
 run api GET /v1/me --profile ci
-run apikeys list
+run apikeys list --profile oidc
 echo "+ echo \"token=\$(fluxloop auth token) mail=demo@example.com\" | fluxloop redact"
 echo "token=$("$fluxloop" auth token) mail=demo@example.com" | "$fluxloop" redact
 run auth status
@@ -62,7 +69,9 @@ The agent (and the emulator at $issuer) are running. To use them from this shell
   export PATH=$bin/bin:\$PATH
   fluxloop auth token                      # the access token of the default profile
   fluxloop auth status
-  fluxloop api GET /v1/projects            # a request the agent makes with the default profile's token
+  export FLUXLOOP_API_URL=$issuer
+  fluxloop api GET /api/projects           # a request the agent makes with the default profile's token
+  cat ~/.fluxloop/auth.json                # the platform CLI's login file, kept fresh (no refresh token)
   fluxloop agent lock                       # then: fluxloop agent unlock
   fluxloop agent stop; kill \$(cat $demo/platform.pid)
 MSG
