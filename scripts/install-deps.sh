@@ -11,7 +11,7 @@ packages=(
   # man pages and the .deb (scripts/package.sh) and what the package stage checks it with
   scdoc gzip dpkg-dev lintian file man-db
   # completion tests in real shells, agent forwarding through a real sshd on loopback
-  bash zsh fish openssh-server openssh-client
+  bash bash-completion zsh fish openssh-server openssh-client
 )
 # Node.js and npm (for the oidc-provider interop peer): Debian's packages unless a node with its own
 # npm is already installed (a nodesource nodejs bundles npm and conflicts with Debian's npm package).
