@@ -16,6 +16,7 @@
 #include "agentd/tokens/clock.hpp"
 #include "agentd/util/atomic_file.hpp"
 #include "agentd/util/unique_fd.hpp"
+#include "agentd/util/json_wipe.hpp"
 #include "proto/mask.hpp"
 
 namespace agentd::bridge {
@@ -45,27 +46,11 @@ proto::Error store_error(const std::string& what, const std::string& path) {
   return proto::Error{proto::ErrorCode::store_error, what + " " + path + ": " + std::strerror(errno)};
 }
 
-// Overwrites every string of a parsed document: the tree holds copies of the tokens.
-template <typename Json>
-void wipe_tree(Json& value) noexcept {
-  if (value.is_string()) {
-    proto::wipe(value.template get_ref<std::string&>());
-  } else if (value.is_structured()) {
-    for (auto& child : value) wipe_tree(child);
-  }
-}
-
-template <typename Json>
-struct TreeWiper {
-  Json& tree;
-  ~TreeWiper() { wipe_tree(tree); }
-};
-
 std::optional<json> parse_object(std::string_view text) {
   json document = json::parse(text, nullptr, false);
   if (document.is_discarded()) return std::nullopt;
   if (!document.is_object()) {
-    wipe_tree(document);
+    util::wipe_json(document);
     return std::nullopt;
   }
   return document;
@@ -91,7 +76,7 @@ proto::Result<PlatformLogin> parse_platform_login(std::string_view text) {
   if (text.size() > kMaxAuthFileBytes) return invalid("larger than " + std::to_string(kMaxAuthFileBytes) + " bytes");
   auto document = parse_object(text);
   if (!document) return invalid("not a JSON object");
-  TreeWiper wiper{*document};
+  util::JsonWiper wiper{*document};
   PlatformLogin login;
   for (const auto& field : kFields) {
     auto it = document->find(field.key);
@@ -112,7 +97,7 @@ proto::Result<PlatformLogin> parse_platform_login(std::string_view text) {
 bool looks_like_platform_login(std::string_view text) {
   auto document = parse_object(text);
   if (!document) return false;
-  TreeWiper wiper{*document};
+  util::JsonWiper wiper{*document};
   if (document->contains("profiles")) return false;
   for (const auto& field : kFields) {
     if (field.required && !document->contains(field.key)) return false;
@@ -128,7 +113,7 @@ std::string render_bridge(const PlatformLogin& login) {
   document["expires_at"] = login.expires_at;
   document["user_id"] = login.user_id;
   document["user_email"] = login.user_email;
-  TreeWiper wiper{document};
+  util::JsonWiper wiper{document};
   return document.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

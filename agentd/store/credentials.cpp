@@ -1,4 +1,5 @@
 #include "agentd/store/credentials.hpp"
+#include "agentd/util/json_wipe.hpp"
 
 #include <array>
 #include <utility>
@@ -80,21 +81,6 @@ proto::Result<Credentials> read_profile(const json& object, const std::string* p
   return out;
 }
 
-// Overwrites every string of a parsed document: the tree holds copies of the tokens.
-void wipe_tree(json& value) noexcept {
-  if (value.is_string()) {
-    proto::wipe(value.get_ref<std::string&>());
-  } else if (value.is_structured()) {
-    for (auto& child : value) wipe_tree(child);
-  }
-}
-
-// Wipes the document's strings when it goes out of scope, whichever way the function leaves.
-struct TreeWiper {
-  json& tree;
-  ~TreeWiper() { wipe_tree(tree); }
-};
-
 json profile_json(const Credentials& credentials) {
   json object = json::object();
   for (const auto& field : kFields) {
@@ -105,7 +91,7 @@ json profile_json(const Credentials& credentials) {
 }
 
 std::string dump(json& document, int indent) {
-  TreeWiper wiper{document};
+  util::JsonWiper wiper{document};
   // Replacing invalid UTF-8 instead of throwing: serializing must not fail on odd server data.
   return document.dump(indent, ' ', false, json::error_handler_t::replace);
 }
@@ -128,7 +114,7 @@ proto::Result<CredentialsFile> parse_credentials(std::string_view text, const st
   } catch (const std::exception&) {
     return invalid("not valid JSON");
   }
-  TreeWiper wiper{document};
+  util::JsonWiper wiper{document};
   if (!document.is_object()) return invalid("the top level must be an object, not " + std::string(type_name(document)));
 
   CredentialsFile out;

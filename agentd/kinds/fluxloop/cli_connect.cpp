@@ -8,6 +8,7 @@
 #include "agentd/oauth/errors.hpp"
 #include "agentd/platform/errors.hpp"
 #include "agentd/tokens/clock.hpp"
+#include "agentd/util/json_wipe.hpp"
 #include "proto/mask.hpp"
 
 namespace agentd::kinds::fluxloop {
@@ -40,19 +41,6 @@ std::optional<std::int64_t> integer_of(const json& object, std::initializer_list
   }
   return std::nullopt;
 }
-
-// Overwrites every string of a parsed answer: it holds tokens.
-void wipe_tree(json& value) noexcept {
-  if (value.is_string()) {
-    proto::wipe(value.get_ref<std::string&>());
-  } else if (value.is_structured()) {
-    for (auto& child : value) wipe_tree(child);
-  }
-}
-struct TreeWiper {
-  json& tree;
-  ~TreeWiper() { wipe_tree(tree); }
-};
 
 proto::Result<Credential> credential_of(const json& object, std::chrono::system_clock::time_point now) {
   if (!object.is_object()) return malformed("no credential object");
@@ -102,7 +90,7 @@ Credential::~Credential() {
 proto::Result<Start> parse_start(std::string_view body) {
   auto document = parse_object(body);
   if (!document) return std::move(document).error();
-  TreeWiper wiper{*document};
+  util::JsonWiper wiper{*document};
   Start start;
   start.device_code = string_of(*document, "device_code");
   start.user_code = string_of(*document, "user_code");
@@ -122,7 +110,7 @@ proto::Result<Start> parse_start(std::string_view body) {
 proto::Result<Poll> parse_complete(std::string_view body, std::chrono::system_clock::time_point now) {
   auto document = parse_object(body);
   if (!document) return std::move(document).error();
-  TreeWiper wiper{*document};
+  util::JsonWiper wiper{*document};
   const std::string status = string_of(*document, "status");
   Poll poll;
   if (status == "pending") return poll;
@@ -142,7 +130,7 @@ proto::Result<Poll> parse_complete(std::string_view body, std::chrono::system_cl
 proto::Result<Credential> parse_credential_answer(std::string_view body, std::chrono::system_clock::time_point now) {
   auto document = parse_object(body);
   if (!document) return std::move(document).error();
-  TreeWiper wiper{*document};
+  util::JsonWiper wiper{*document};
   auto found = document->find("credential");
   if (found == document->end()) return malformed("no credential");
   return credential_of(*found, now);
@@ -156,7 +144,7 @@ proto::Error map_error(const http::Response& response, std::string_view what, st
       const std::array<std::string_view, 1> secrets{secret};
       detail += ": " + oauth::sanitize_server_text(it->get<std::string>(), secrets);
     }
-    wipe_tree(document);
+    util::wipe_json(document);
   }
   const std::string message = "cannot " + std::string(what) + " (" + detail + ")";
   switch (response.status) {
@@ -178,7 +166,7 @@ asio::awaitable<proto::Result<Start>> start(http::Client& client, std::string en
 asio::awaitable<proto::Result<Poll>> complete(http::Client& client, std::string endpoint, std::string device_code) {
   json body = {{"device_code", device_code}};
   auto text = body.dump();
-  wipe_tree(body);
+  util::wipe_json(body);
   auto response = co_await post(client, endpoint, kCompletePath, std::move(text));
   if (!response) co_return std::move(response).error();
   if (!platform::is_success(response->status)) co_return map_error(*response, "finish the CLI connect login", device_code);
@@ -190,7 +178,7 @@ asio::awaitable<proto::Result<Poll>> complete(http::Client& client, std::string 
 asio::awaitable<tokens::Attempt> refresh(http::Client& client, std::string endpoint, std::string refresh_token) {
   json body = {{"refresh_token", refresh_token}};
   auto text = body.dump();
-  wipe_tree(body);
+  util::wipe_json(body);
   auto response = co_await post(client, endpoint, kRefreshPath, std::move(text));
   if (!response) co_return tokens::Attempt{std::move(response).error(), std::nullopt};
   if (!platform::is_success(response->status)) {
