@@ -108,7 +108,7 @@ TEST_CASE("binding: credentials carrying a token endpoint are never revoked at a
   CHECK(token_traffic(s.evil) == 0);
 }
 
-TEST_CASE("binding: a profile configured first binds the credentials imported into it; re-adding the same issuer is fine") {
+TEST_CASE("binding: a profile configured first binds the credentials imported into it, re-adding the same issuer is fine") {
   TwoServers s;
   s.agent.start();
   // Imported credentials with their own issuer: adding the profile with that issuer is allowed...

@@ -25,7 +25,7 @@ TEST_CASE("first run: bare fluxloop with no agent and no profile says to run flu
   CHECK_FALSE(fs::exists(f.socket()));  // asking did not start an agent
 }
 
-TEST_CASE("first run: an agent without profiles gives the same hint; a profile ends it") {
+TEST_CASE("first run: an agent without profiles gives the same hint, a profile ends it") {
   AgentFixture f;
   f.start();
   auto r = f.client({});

@@ -48,7 +48,7 @@ TEST_CASE("import: a FIFO is refused at once and never stalls the agent") {
   CHECK(f.agent().running());
 }
 
-TEST_CASE("import: a symbolic link is refused; the file it points to imports") {
+TEST_CASE("import: a symbolic link is refused, the file it points to imports") {
   AgentFixture f;
   f.start();
   const std::string real = f.dir() + "/real.json";

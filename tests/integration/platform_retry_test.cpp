@@ -56,7 +56,7 @@ TEST_CASE("retry: creating a key is retried after 503 (not processed) but not af
   CHECK(s.agent.client({"apikeys", "list"}).exit_code == 0);
 }
 
-TEST_CASE("retry: a Retry-After past the deadline is reported at once; a persistent 503 ends in exit 6 within the deadline") {
+TEST_CASE("retry: a Retry-After past the deadline is reported at once, a persistent 503 ends in exit 6 within the deadline") {
   Setup s;
   s.platform.reset_stats();
   s.platform.add_fault({{"kind", "503"}, {"retry_after", 3600}, {"count", 100}, {"path_prefix", "/v1/api-keys"}});

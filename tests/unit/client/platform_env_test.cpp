@@ -32,7 +32,7 @@ TEST_CASE("environment aliases: the contract's name wins, the platform CLI's nam
   CHECK(environment({}).api_endpoint.empty());
 }
 
-TEST_CASE("apikeys project: --project-id, else ./.fluxloop/project.json, else none; a broken file is an error") {
+TEST_CASE("apikeys project: --project-id, else ./.fluxloop/project.json, else none, a broken file is an error") {
   const auto dir = std::filesystem::temp_directory_path() / ("fluxloop-project-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / ".fluxloop");
   CHECK(*client::project_id_of("", dir.string()) == "");
