@@ -47,7 +47,7 @@ bridge::Target App::State::bridge_target() {
   const auto& c = entry->credentials;
   target.mode = bridge::Target::Mode::present;
   target.login.access_token = c.access_token;
-  if (auto normalized = bridge::normalize_expires_at(c.expires_at)) {
+  if (auto normalized = tokens::normalize_expires_at(c.expires_at)) {
     target.login.expires_at = *normalized;
   } else if (entry->expires) {
     target.login.expires_at = tokens::format_rfc3339(tokens::to_system_time(*entry->expires));

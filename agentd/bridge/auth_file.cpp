@@ -63,15 +63,6 @@ PlatformLogin::~PlatformLogin() {
   proto::wipe(refresh_token);
 }
 
-std::optional<std::string> normalize_expires_at(std::string_view text) {
-  if (auto when = tokens::parse_rfc3339(text)) return tokens::format_rfc3339(*when);
-  // Python's datetime.isoformat() of a naive datetime: the platform CLI reads it as UTC.
-  if (text.size() >= 19 && text.size() < 40) {
-    if (auto when = tokens::parse_rfc3339(std::string(text) + "Z")) return tokens::format_rfc3339(*when);
-  }
-  return std::nullopt;
-}
-
 proto::Result<PlatformLogin> parse_platform_login(std::string_view text) {
   if (text.size() > kMaxAuthFileBytes) return invalid("larger than " + std::to_string(kMaxAuthFileBytes) + " bytes");
   auto document = parse_object(text);
@@ -88,7 +79,7 @@ proto::Result<PlatformLogin> parse_platform_login(std::string_view text) {
     login.*field.member = it->get_ref<const std::string&>();
   }
   if (login.access_token.empty()) return invalid("\"access_token\" is empty");
-  auto expires = normalize_expires_at(login.expires_at);
+  auto expires = tokens::normalize_expires_at(login.expires_at);
   if (!expires) return invalid("\"expires_at\" is not a date and time");
   login.expires_at = std::move(*expires);
   return login;

@@ -31,14 +31,12 @@ struct PlatformLogin {
 };
 
 // Parses auth.json strictly: access_token, refresh_token, expires_at and user_id are required strings
-// (user_email optional), expires_at a date the platform CLI accepts (a naive one is UTC, as there).
+// (user_email optional), expires_at a date the platform CLI accepts (tokens::normalize_expires_at).
 // Errors (invalid_argument) name the field, never a value.
 proto::Result<PlatformLogin> parse_platform_login(std::string_view text);
 // True when `text` is an object with the platform CLI's required keys (and no "profiles"): the
 // credentials-file parser uses this to recognise the shape.
 bool looks_like_platform_login(std::string_view text);
-// "2026-01-02T03:04:05.123+01:00" or a naive "2026-01-02T03:04:05" (UTC) -> "2026-01-02T02:04:05Z".
-std::optional<std::string> normalize_expires_at(std::string_view text);
 
 // The bridge file's text for `login`, with "refresh_token": "" whatever `login` holds.
 std::string render_bridge(const PlatformLogin& login);

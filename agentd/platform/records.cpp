@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
+#include <initializer_list>
 
 #include <nlohmann/json.hpp>
 
@@ -17,24 +19,48 @@ std::string string_field(const nlohmann::json& object, const char* name) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// The first of `names` that holds a string: the platform's field names are not fixed by any
+// document we have, so a record is read under the spellings a FastAPI model plausibly uses.
+std::string string_field(const nlohmann::json& object, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (auto value = string_field(object, name); !value.empty()) return value;
+  }
+  return {};
+}
+
+// Ids are opaque: a UUID or key_… string, or a database's integer.
+std::string id_field(const nlohmann::json& object) {
+  const auto it = object.find("id");
+  if (it == object.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return it->dump();
+  return {};
+}
+
 std::int64_t count_field(const nlohmann::json& object, const char* name) {
   const auto it = object.find(name);
-  return it != object.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+  if (it == object.end() || !it->is_number()) return 0;
+  if (it->is_number_float()) {
+    const double value = it->get<double>();
+    return value >= 0 && value < 9e18 ? static_cast<std::int64_t>(value) : 0;
+  }
+  return it->is_number_unsigned() ? static_cast<std::int64_t>(std::min<std::uint64_t>(it->get<std::uint64_t>(), INT64_MAX))
+                                  : it->get<std::int64_t>();
 }
 
 }  // namespace
 
 proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object) {
-  if (!object.is_object() || !is_key_id(string_field(object, "id"))) {
+  if (!object.is_object() || !is_key_id(id_field(object))) {
     return proto::Error{proto::ErrorCode::server_error, "the platform sent an API key record without a valid id"};
   }
   proto::ApiKeyRecord record;
-  record.id = string_field(object, "id");
+  record.id = id_field(object);
   record.name = string_field(object, "name");
-  record.scope = string_field(object, "scope");
-  record.type = string_field(object, "type");
-  record.prefix = string_field(object, "prefix");
-  record.last4 = string_field(object, "last4");
+  record.scope = string_field(object, {"scope", "scopes"});
+  record.type = string_field(object, {"type", "key_type"});
+  record.prefix = string_field(object, {"prefix", "key_prefix"});
+  record.last4 = string_field(object, {"last4", "last_four", "key_last4"});
   record.created_at = string_field(object, "created_at");
   record.last_used_at = string_field(object, "last_used_at");  // null: never used
   record.usage_count = count_field(object, "usage_count");
@@ -95,11 +121,17 @@ proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer) {
 proto::Result<std::vector<proto::ApiKeyRecord>> records_from_json(const nlohmann::json& answer) {
   const nlohmann::json* list = &answer;
   if (answer.is_object()) {
-    auto it = answer.find("api_keys");
-    if (it == answer.end()) {
-      return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer has no api_keys"};
+    // A bare list, or one wrapped as FastAPI apps commonly do (a paginated page uses items/data).
+    list = nullptr;
+    for (const char* wrapper : {"api_keys", "items", "data", "results", "keys"}) {
+      if (auto it = answer.find(wrapper); it != answer.end() && it->is_array()) {
+        list = &*it;
+        break;
+      }
     }
-    list = &*it;
+    if (!list) {
+      return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer holds no list of keys"};
+    }
   }
   if (!list->is_array()) {
     return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's answer is not a list"};

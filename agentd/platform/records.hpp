@@ -14,7 +14,8 @@
 
 namespace agentd::platform {
 
-// A record object ({"id", "name", "scope", …}; last_used_at may be null) as a proto record. Refuses
+// A record object ({"id", "name", "scope", …}; last_used_at may be null) as a proto record; the id may be
+// a string or an integer, and a few other spellings are read (key_prefix, last_four, key_type). Refuses
 // (server_error) an object without a usable id (is_key_id); ignores a "key" member (never copied).
 proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object);
 
@@ -28,7 +29,8 @@ struct CreatedKey {
 };
 proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer);
 
-// The records of a list answer: a JSON array of records, or {"api_keys": [...]}.
+// The records of a list answer: a JSON array of records, or one under "api_keys", "items", "data",
+// "results" or "keys".
 proto::Result<std::vector<proto::ApiKeyRecord>> records_from_json(const nlohmann::json& answer);
 
 // True for the key shapes the platform issues: flx_api_… (user) and flx_sa_… (service account).

@@ -1,4 +1,5 @@
 #include "agentd/store/credentials.hpp"
+#include "agentd/tokens/clock.hpp"
 #include "agentd/util/json_wipe.hpp"
 
 #include <array>
@@ -78,6 +79,9 @@ proto::Result<Credentials> read_profile(const json& object, const std::string* p
     }
     out.*field.member = it->get_ref<const std::string&>();
   }
+  // The platform CLI's auth.json (and other tools) write Python's isoformat: store the one form the
+  // agent compares and schedules by. A value that is no date at all stays as it was (unknown expiry).
+  if (auto expires = tokens::normalize_expires_at(out.expires_at)) out.expires_at = std::move(*expires);
   return out;
 }
 

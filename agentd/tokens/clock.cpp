@@ -81,6 +81,18 @@ std::string format_rfc3339(std::chrono::system_clock::time_point when) {
   return buffer;
 }
 
+std::optional<std::chrono::system_clock::time_point> parse_expires_at(std::string_view text) {
+  if (auto when = parse_rfc3339(text)) return when;
+  // Python's datetime.isoformat() of a naive datetime (what the platform CLI writes): UTC.
+  if (text.size() >= 19 && text.size() < 40) return parse_rfc3339(std::string(text) + "Z");
+  return std::nullopt;
+}
+
+std::optional<std::string> normalize_expires_at(std::string_view text) {
+  if (auto when = parse_expires_at(text)) return format_rfc3339(*when);
+  return std::nullopt;
+}
+
 BootClock::time_point to_boot_time(std::chrono::system_clock::time_point when) {
   return BootClock::now() +
          std::chrono::duration_cast<BootClock::duration>(when - std::chrono::system_clock::now());

@@ -24,6 +24,11 @@ struct BootClock {
 std::optional<std::chrono::system_clock::time_point> parse_rfc3339(std::string_view text);
 // System time -> "2024-11-02T10:00:00Z" (UTC, whole seconds).
 std::string format_rfc3339(std::chrono::system_clock::time_point when);
+// An expiry as servers and the platform CLI write it: RFC 3339, or Python's naive isoformat
+// "2026-01-02T03:04:05[.ffffff]", which the platform CLI reads as UTC. nullopt when it is neither.
+std::optional<std::chrono::system_clock::time_point> parse_expires_at(std::string_view text);
+// parse_expires_at in the form the agent stores: "2026-01-02T03:04:05.123+01:00" -> "2026-01-02T02:04:05Z".
+std::optional<std::string> normalize_expires_at(std::string_view text);
 
 // The boot-clock instant matching a wall-clock instant, as seen now.
 BootClock::time_point to_boot_time(std::chrono::system_clock::time_point when);

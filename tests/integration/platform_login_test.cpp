@@ -165,6 +165,28 @@ TEST_CASE("fluxloop refresh: rotation under a 3 s lifetime, no refresh-token reu
   CHECK_FALSE(contains(refused.err, now_refresh));
 }
 
+TEST_CASE("fluxloop refresh: a 404 or 422 refusal of the refresh token is login required, a 408 is not") {
+  // 422 and 404: refusals the platform would repeat for this refresh token, so asking for a login beats
+  // retrying. 408 says "try again": an error, but not a lost login.
+  for (int status : {422, 404, 408}) {
+    CAPTURE(status);
+    Stack s;
+    REQUIRE_MESSAGE(s.login().exit_code == 0, "login failed");
+    s.p.add_fault({{"kind", "response"}, {"status", status}, {"path_prefix", "/api/cli-connect/refresh"},
+                   {"body", R"({"detail": "refresh token not accepted"})"}});
+    auto refused = s.f.client({"auth", "refresh"});
+    INFO(refused.err);
+    if (status == 408) {
+      CHECK(contains(refused.err, "HTTP 408"));
+      CHECK(refused.exit_code != 0);
+      CHECK(refused.exit_code != 3);
+    } else {
+      CHECK(refused.exit_code == 3);
+      CHECK(contains(refused.err, "fluxloop auth login"));
+    }
+  }
+}
+
 TEST_CASE("fluxloop refresh: a credential without expires_at lives one hour") {
   Stack s;
   s.p.config({{"cli_connect_expires_at", "omit"}});

@@ -51,8 +51,7 @@ proto::Result<Credential> credential_of(const json& object, std::chrono::system_
   credential.user_id = string_of(object, "user_id");
   credential.user_email = string_of(object, "user_email");
   if (const std::string expires_at = string_of(object, "expires_at"); !expires_at.empty()) {
-    auto when = tokens::parse_rfc3339(expires_at);
-    if (!when) when = tokens::parse_rfc3339(expires_at + "Z");  // Python's isoformat() of a naive UTC time
+    auto when = tokens::parse_expires_at(expires_at);
     if (!when) return malformed("expires_at is not a date and time");
     credential.expires_in = std::max(std::chrono::seconds(0), std::chrono::floor<std::chrono::seconds>(*when - now));
   }
@@ -182,7 +181,13 @@ asio::awaitable<tokens::Attempt> refresh(http::Client& client, std::string endpo
   auto response = co_await post(client, endpoint, kRefreshPath, std::move(text));
   if (!response) co_return tokens::Attempt{std::move(response).error(), std::nullopt};
   if (!platform::is_success(response->status)) {
-    co_return tokens::Attempt{map_error(*response, "refresh the CLI connect login", refresh_token), response->retry_after};
+    auto error = map_error(*response, "refresh the CLI connect login", refresh_token);
+    // Any other refusal of this refresh token (404 unknown token, 409, 410, FastAPI's 422, …) will
+    // refuse it again: asking the user to log in beats retrying with backoff forever. 408 and 429
+    // are the client-side errors that say "try again".
+    const int status = response->status;
+    if (status >= 400 && status < 500 && status != 408 && status != 429) error.code = proto::ErrorCode::login_required;
+    co_return tokens::Attempt{std::move(error), response->retry_after};
   }
   auto credential = parse_credential_answer(response->body);
   proto::wipe(response->body);

@@ -10,12 +10,13 @@
 #include <nlohmann/json.hpp>
 
 #include "agentd/bridge/auth_file.hpp"
+#include "agentd/tokens/clock.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/store/credentials.hpp"
 #include "tests/support/process.hpp"
 
 using agentd::bridge::looks_like_platform_login;
-using agentd::bridge::normalize_expires_at;
+using agentd::tokens::normalize_expires_at;
 using agentd::bridge::parse_platform_login;
 using agentd::bridge::PlatformLogin;
 using agentd::bridge::render_bridge;

@@ -61,11 +61,32 @@ TEST_CASE("platform records: the key of a create answer in each of the platform'
   CHECK(none->key.empty());
 }
 
-TEST_CASE("platform records: a list answer as an array or as {api_keys}") {
+TEST_CASE("platform records: a list answer as an array or wrapped as api_keys, items, data, results or keys") {
   const std::string item = R"({"id":"6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f","name":"ci"})";
   CHECK(records_from_json(nlohmann::json::parse("[" + item + "]"))->size() == 1);
-  CHECK(records_from_json(nlohmann::json::parse(R"({"api_keys":[)" + item + "]}"))->size() == 1);
-  CHECK_FALSE(records_from_json(nlohmann::json::parse(R"({"keys":[]})")).ok());
+  for (const char* wrapper : {"api_keys", "items", "data", "results", "keys"}) {
+    CAPTURE(wrapper);
+    auto list = records_from_json(nlohmann::json::parse(std::string(R"({")") + wrapper + R"(":[)" + item + R"(],"total":1})"));
+    REQUIRE(list.ok());
+    CHECK(list->size() == 1);
+  }
+  CHECK_FALSE(records_from_json(nlohmann::json::parse(R"({"total":0})")).ok());
+  CHECK_FALSE(records_from_json(nlohmann::json::parse(R"({"items":"none"})")).ok());
+}
+
+TEST_CASE("platform records: an integer id and the other field spellings a platform may use") {
+  auto record = record_from_json(nlohmann::json::parse(
+      R"({"id":42,"name":null,"scopes":"read","key_type":"service_account","key_prefix":"flx_sa_ab","last_four":"9f3e","usage_count":3.0})"));
+  REQUIRE(record.ok());
+  CHECK(record->id == "42");
+  CHECK(record->name.empty());
+  CHECK(record->scope == "read");
+  CHECK(record->type == "service_account");
+  CHECK(record->prefix == "flx_sa_ab");
+  CHECK(record->last4 == "9f3e");
+  CHECK(record->usage_count == 3);
+  CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"id":1.5})")).ok());
+  CHECK_FALSE(record_from_json(nlohmann::json::parse(R"({"id":true})")).ok());
 }
 
 TEST_CASE("platform records: which credentials hold a key (by id, else by prefix and last4)") {

@@ -39,6 +39,24 @@ TEST_CASE("credentials: the single-profile shape lands in the named profile") {
   CHECK(p.api_endpoint.empty());
 }
 
+TEST_CASE("credentials: the platform CLI's auth.json imports with its Python isoformat expiry in UTC") {
+  // What the platform CLI writes: datetime.isoformat() of a naive UTC time, microseconds included.
+  auto text = std::string(R"({"access_token": ")") + kAccess + R"(", "refresh_token": ")" + kRefresh +
+              R"(", "expires_at": "2030-01-02T03:04:05.123456", "user_id": "3f2b6c1e-8a4d-4e8b-9c1a-2b3c4d5e6f70"})";
+  auto parsed = parse_credentials(text, "default");
+  REQUIRE(parsed.ok());
+  const auto& p = parsed->profiles.at("default");
+  CHECK(p.expires_at == "2030-01-02T03:04:05Z");
+  CHECK(p.user_id == "3f2b6c1e-8a4d-4e8b-9c1a-2b3c4d5e6f70");
+  // An offset is folded into UTC; a value that is no date stays as it was (an unknown expiry).
+  auto offset = parse_credentials(R"({"access_token": "a", "expires_at": "2030-01-02T03:04:05+01:00"})", "d");
+  REQUIRE(offset.ok());
+  CHECK(offset->profiles.at("d").expires_at == "2030-01-02T02:04:05Z");
+  auto odd = parse_credentials(R"({"access_token": "a", "expires_at": "soon"})", "d");
+  REQUIRE(odd.ok());
+  CHECK(odd->profiles.at("d").expires_at == "soon");
+}
+
 TEST_CASE("credentials: the multi-profile shape with unknown fields ignored and null as absent") {
   auto text = std::string(R"({"default_profile": "production", "version": 7,
     "profiles": {"production": {"access_token": ")") + kAccess + R"(", "refresh_token": ")" + kRefresh +
