@@ -53,6 +53,7 @@ struct Rig {
   std::vector<Saved> persisted;
   bool persist_fails = false;
   int changed = 0;
+  const std::string profile = "p";  // refresh() takes a reference: it must outlive the coroutine
   Refresher refresher;
 
   Rig() : refresher(io.get_executor(), cache, hooks()) {}
@@ -99,8 +100,14 @@ struct Rig {
   // Starts a refresh; its outcome lands in the returned slot once the loop ran.
   std::shared_ptr<std::optional<proto::Status>> start(Mode mode) {
     auto slot = std::make_shared<std::optional<proto::Status>>();
-    asio::co_spawn(io, refresher.refresh("p", mode), [slot](std::exception_ptr e, proto::Status s) {
-      if (e) s = proto::Error{proto::ErrorCode::internal, "exception"};
+    asio::co_spawn(io, refresher.refresh(profile, mode), [slot](std::exception_ptr e, proto::Status s) {
+      if (e) {
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& x) {
+          s = proto::Error{proto::ErrorCode::internal, std::string("exception: ") + x.what()};
+        }
+      }
       *slot = std::move(s);
     });
     return slot;
