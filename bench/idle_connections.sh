@@ -34,7 +34,7 @@ load() {
 # The holder: connects IDLE sockets, says "held N", waits for a line on stdin, then says "open N"
 # (connections the agent has not closed) and exits.
 mkfifo "$tmp/holder.in"
-python3 -u - "$FLUXLOOP_AGENT_SOCK" "$idle" <"$tmp/holder.in" >"$tmp/holder.out" 2>&1 <<'PY' &
+cat >"$tmp/holder.py" <<'PY'
 import os, select, socket, sys
 path, n = sys.argv[1], int(sys.argv[2])
 held = []
@@ -59,6 +59,7 @@ for s in held:
         pass
 print("open", open_count, flush=True)
 PY
+python3 -u "$tmp/holder.py" "$FLUXLOOP_AGENT_SOCK" "$idle" <"$tmp/holder.in" >"$tmp/holder.out" 2>&1 &
 holder_pid=$!
 bench_pids="$bench_pids $holder_pid"
 
@@ -70,7 +71,7 @@ while [ "$round" -le "$repeat" ]; do
 done
 exec 3>"$tmp/holder.in"  # lets the holder run
 i=0
-until grep -q '^held' "$tmp/holder.out"; do
+until grep -q '^held' "$tmp/holder.out" 2>/dev/null; do
   i=$((i + 1)); [ $i -lt 600 ] || { echo "$0: holder did not connect: $(cat "$tmp/holder.out")" >&2; exit 1; }; sleep 0.05
 done
 echo "holder: $(cat "$tmp/holder.out"); agent reports $("$client" agent status --json 2>/dev/null | sed -n 's/.*"connections": *\([0-9]*\).*/\1/p') connections"
