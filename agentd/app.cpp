@@ -103,8 +103,15 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
   // temporaries of a co_await expression that hold captures.
   auto answer = [&](const auto& request) -> asio::awaitable<std::string> {
     using Request = std::decay_t<decltype(request)>;
-    auto result = co_await lock::gated(*state_, request, peer);  // refuses secrets while locked
     const auto resolve = [this](const std::string& profile) { return state_->resolve(profile); };
+    if constexpr (std::is_same_v<Request, proto::GetToken>) {
+      // The hot path: a valid token, not locked: its cached reply (agentd/app_tokens.cpp).
+      if (auto cached = state_->cached_token_reply(frame.id, request)) {
+        state_->monitor->record(peer, Request::kOp, audit::subject_of(request, resolve), nullptr);
+        co_return std::move(*cached);
+      }
+    }
+    auto result = co_await lock::gated(*state_, request, peer);  // refuses secrets while locked
     state_->monitor->record(peer, Request::kOp, audit::subject_of(request, resolve), result ? nullptr : &result.error());
     if (!result) {
       state_->monitor->log_failure(peer, Request::kOp, result.error());

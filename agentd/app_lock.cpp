@@ -21,6 +21,7 @@ proto::WipeOnExit wipe_when_done(const std::string& passphrase) {
 asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::AgentLock& request, const server::Peer& peer) {
   const auto wiper = wipe_when_done(request.passphrase);
   if (auto locked = co_await passphrase_lock->lock(request.passphrase); !locked) co_return std::move(locked).error();
+  cache.drop_replies();  // no encoded token kept while locked
   spdlog::info("agent locked by pid {}: no secret is served until `fluxloop agent unlock`", peer.pid);
   co_return proto::OkReply{};
 }

@@ -127,6 +127,9 @@ struct App::State {
   boost::asio::awaitable<proto::Result<proto::OkReply>> on(const proto::ConfigSet&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::ImportReply>> on(const proto::AuthImport&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::TokenReply>> on(const proto::GetToken&, const server::Peer&);
+  // get_token's reply frame from the cache when no refresh or refusal is involved (not locked, the
+  // token valid for min_valid), else nullopt: then the request takes the usual way (lock::gated).
+  std::optional<std::string> cached_token_reply(std::uint64_t id, const proto::GetToken& request);
   boost::asio::awaitable<proto::Result<proto::AuthStatusReply>> on(const proto::AuthStatus&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::RefreshReply>> on(const proto::AuthRefresh&, const server::Peer&);
   boost::asio::awaitable<proto::Result<proto::LogoutReply>> on(const proto::AuthLogout&, const server::Peer&);

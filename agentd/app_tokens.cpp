@@ -5,6 +5,7 @@
 #include "agentd/app_state.hpp"
 #include "agentd/oauth/token_client.hpp"
 #include "agentd/oauth/tokens.hpp"
+#include "agentd/tokens/token_reply.hpp"
 
 namespace agentd {
 namespace {
@@ -62,6 +63,16 @@ tokens::RefresherHooks App::State::refresher_hooks() {
     co_return std::move(it->second);
   };
   return hooks;
+}
+
+std::optional<std::string> App::State::cached_token_reply(std::uint64_t id, const proto::GetToken& request) {
+  if (refuse_secret() || request.min_valid < 0) return std::nullopt;
+  const std::string profile = resolve(request.profile);
+  auto* entry = cache.find(profile);
+  if (!entry || (entry->credentials.api_key.empty() && !entry->valid_for(std::chrono::seconds(request.min_valid)))) {
+    return std::nullopt;
+  }
+  return tokens::token_reply_frame(id, profile, *entry);
 }
 
 asio::awaitable<proto::Result<proto::TokenReply>> App::State::on(const proto::GetToken& request, const server::Peer&) {

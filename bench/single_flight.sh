@@ -7,6 +7,9 @@
 #   C  as B, with the emulator holding each token request DELAY_MS (a slow server)
 #   D  CLIENTS `fluxloop auth token --min-valid 600` processes released together
 #   E  CLIENTS `fluxloop auth refresh` processes released together (when the client has the command)
+# A forced refresh adopts a refresh that landed within the last 2 s (agentd/tokens/refresher.hpp,
+# kForcedRefreshWindow), so every burst and every make_stale waits SETTLE_S (default 2.2) first:
+# each burst then starts from a quiet profile and must cost exactly 1 refresh.
 # Raw frames go over CLIENTS connections opened beforehand and written within the same millisecond
 # (fluxloop-bench-roundtrips --requests 1); processes wait on a FIFO and are released by closing it.
 #   bench/single_flight.sh BUILD_DIR
@@ -22,6 +25,7 @@ need "$client" "$agentd" "$roundtrips" "$platform"
 clients=${CLIENTS:-64}
 repeat=${REPEAT:-3}
 delay_ms=${DELAY_MS:-300}
+settle_s=${SETTLE_S:-2.2}  # past the agent's forced-refresh window
 short_lifetime=120  # seed tokens: well under --min-valid 600, far from the agent's proactive refresh
 long_lifetime=3600  # tokens issued during a burst satisfy --min-valid 600
 
@@ -57,10 +61,14 @@ start_agent
 
 # Makes the profile's current token short-lived again (one refresh while lifetime is short).
 make_stale() {
+  settle
   lifetime "$short_lifetime"
   "$roundtrips" --socket "$FLUXLOOP_AGENT_SOCK" --clients 1 --requests 1 --op auth_refresh >/dev/null
   lifetime "$long_lifetime"
 }
+
+# Lets the last refresh leave the forced-refresh window, so the next burst is judged on its own.
+settle() { sleep "$settle_s"; }
 
 # Prints "refreshes=N reuse=N errors=N" from the emulator's counters.
 counters() {
@@ -108,12 +116,12 @@ while [ "$run" -le "$repeat" ]; do
   r=$(frames --op get_token --min-valid 600); c=$(counters)
   echo "run $run A get_token --min-valid 600 frames : $c | $r"; echo "A $c" >>"$tmp/counts.txt"
 
-  admin POST /_emulator/stats/reset >/dev/null
+  settle; admin POST /_emulator/stats/reset >/dev/null
   r=$(frames --op auth_refresh); c=$(counters)
   echo "run $run B auth_refresh frames             : $c | $r"; echo "B $c" >>"$tmp/counts.txt"
 
   admin POST /_emulator/faults "{\"kind\": \"delay\", \"delay_ms\": $delay_ms, \"path_prefix\": \"/oauth/token\", \"count\": 1}" >/dev/null
-  admin POST /_emulator/stats/reset >/dev/null
+  settle; admin POST /_emulator/stats/reset >/dev/null
   r=$(frames --op auth_refresh); c=$(counters)
   echo "run $run C auth_refresh frames, slow server: $c | $r"; echo "C $c" >>"$tmp/counts.txt"
   admin DELETE /_emulator/faults >/dev/null
@@ -123,7 +131,7 @@ while [ "$run" -le "$repeat" ]; do
   echo "run $run D fluxloop auth token --min-valid  : $c | $r"; echo "D $c" >>"$tmp/counts.txt"
 
   if [ "$has_refresh" = yes ]; then
-    admin POST /_emulator/stats/reset >/dev/null
+    settle; admin POST /_emulator/stats/reset >/dev/null
     r=$(processes auth refresh); c=$(counters)
     echo "run $run E fluxloop auth refresh processes : $c | $r"; echo "E $c" >>"$tmp/counts.txt"
   fi

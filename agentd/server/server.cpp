@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <exception>
 #include <string>
 #include <unordered_set>
@@ -36,7 +37,7 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds kAcceptBackoff{100};  // after accept fails (EMFILE): do not spin
 constexpr int kRejectLogsPerWindow = 20;                  // foreign-peer warnings per window, then one summary
 constexpr std::chrono::seconds kRejectLogWindow{60};
-constexpr std::size_t kKeptBuffer = 4096;                 // request buffer an idle connection may keep
+constexpr std::chrono::milliseconds kMaxSweepSlack{250};  // a deadline is enforced at most this late
 constexpr std::uint64_t kNoRequestId = 0;                 // errors the server sends before any request parsed
 constexpr std::size_t kMaxExePath = 4096;                 // PATH_MAX: longer /proc/PID/exe targets are not recorded
 constexpr rlim_t kReservedFds = 128;                      // kept for the store, HTTPS, logs and accept itself
@@ -54,30 +55,46 @@ std::string seconds_text(std::chrono::milliseconds duration) {
 
 enum class Phase { idle, reading, handling, writing };
 
-struct Session {
-  explicit Session(stream_protocol::socket s) : socket(std::move(s)), deadline(socket.get_executor()) {}
+// Bytes of a connection's own read buffer: a whole small request (get_token, status: under 200
+// bytes) arrives with one read. Larger frames (an import) get a body buffer of their own.
+constexpr std::size_t kInbox = 512;
 
-  // Arms the watchdog: past `timeout` from now the socket's pending operation is cancelled.
-  void arm(std::chrono::milliseconds timeout) {
-    if (phase == Phase::idle) idle_since = Clock::now();
-    timed_out = false;
-    deadline.expires_after(timeout);
-  }
-  void disarm() { deadline.expires_at(Clock::time_point::max()); }
+struct Session {
+  explicit Session(stream_protocol::socket s) : socket(std::move(s)) {}
+
   void close() {
     closed = true;
     boost::system::error_code ignored;
     socket.close(ignored);
-    deadline.cancel();
+  }
+  std::size_t buffered() const noexcept { return end - begin; }
+  // Moves buffered bytes to the front when a frame of `room` bytes starting at them would not fit
+  // (room <= kInbox).
+  void make_room(std::size_t room) noexcept {
+    if (begin + room <= inbox.size()) return;
+    std::memmove(inbox.data(), inbox.data() + begin, buffered());
+    end -= begin;
+    std::memset(inbox.data() + end, 0, inbox.size() - end);  // no stale request bytes left behind
+    begin = 0;
+  }
+  // Drops `n` consumed bytes (a frame handled), wiping them: requests may carry passphrases or keys.
+  void consume(std::size_t n) noexcept {
+    std::memset(inbox.data() + begin, 0, n);
+    begin += n;
+    if (begin == end) begin = end = 0;
   }
 
   stream_protocol::socket socket;
-  asio::steady_timer deadline;
   Peer peer;
   Phase phase = Phase::idle;
   Clock::time_point idle_since = Clock::now();
+  // The one deadline of the phase the session is in (max: none); the server's sweeper cancels the
+  // pending operation of a session past it. Setting it is a plain store, no timer syscall.
+  Clock::time_point deadline = Clock::time_point::max();
   bool timed_out = false;
   bool closed = false;
+  std::size_t begin = 0, end = 0;  // buffered, not yet consumed bytes: inbox[begin, end)
+  std::array<char, kInbox> inbox{};
 };
 
 // Writes a small frame now if the socket buffer takes it, never waiting: for clients we are about to
@@ -117,11 +134,17 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         limits(l),
         cap(cap_for_fd_limit(l.max_connections)),
         drained(executor),
-        backoff(executor) {}
+        backoff(executor),
+        sweep_timer(executor, Clock::time_point::max()),
+        sweep_slack(std::clamp(std::min({l.idle_timeout, l.frame_timeout, l.write_timeout}) / 4,
+                               std::chrono::milliseconds(1), kMaxSweepSlack)) {}
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(std::shared_ptr<Session> s);
-  asio::awaitable<void> watchdog(std::shared_ptr<Session> s);
+  asio::awaitable<void> sweeper();
+  asio::awaitable<boost::system::error_code> fill(Session& s, std::size_t want, bool& reading);
+  void expect(Session& s, Phase phase, std::chrono::milliseconds timeout);
+  void sweep(Clock::time_point now);
   bool admit(stream_protocol::socket& socket, Peer& peer);
   bool evict_longest_idle(pid_t newcomer);
   void end(const std::shared_ptr<Session>& s);
@@ -135,7 +158,13 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   std::atomic<std::size_t> count{0};
   asio::steady_timer drained;  // stop() waits on it; the last session to end cancels it
   asio::steady_timer backoff;
+  // One timer for every session's deadline: it fires no later than sweep_slack after the earliest
+  // deadline it was armed for, and is re-armed only when a deadline falls before that.
+  asio::steady_timer sweep_timer;
+  Clock::time_point sweep_at = Clock::time_point::max();
+  std::chrono::milliseconds sweep_slack;
   bool stopping = false;
+  bool destroyed = false;
   Clock::time_point reject_window_start{};
   int rejects_in_window = 0;
   Clock::time_point evict_window_start{};
@@ -231,63 +260,120 @@ asio::awaitable<void> Server::State::accept_loop() {
     s->peer = peer;
     sessions.insert(s);
     count = sessions.size();
-    asio::co_spawn(executor, watchdog(s), asio::detached);
     asio::co_spawn(executor, session(s), asio::detached);
   }
 }
 
-// One per session: when the deadline passes, cancel whatever the session is waiting for. Moving the
-// deadline cancels the pending wait, so the loop re-checks the new expiry.
-asio::awaitable<void> Server::State::watchdog(std::shared_ptr<Session> s) {
-  while (!s->closed) {
-    co_await s->deadline.async_wait(use_tuple);
-    if (s->closed) break;
-    if (s->deadline.expiry() <= Clock::now()) {
-      // Keep watching: the operation may have completed just before the cancel, and the session then
-      // arms a new deadline, which this loop must still enforce.
+// Enters `phase` with `timeout` from now as its deadline (zero: none). A store, plus a timer re-arm
+// only when this deadline falls before the sweep already planned (then later ones do not).
+void Server::State::expect(Session& s, Phase phase, std::chrono::milliseconds timeout) {
+  s.phase = phase;
+  s.timed_out = false;
+  if (timeout == std::chrono::milliseconds::zero()) {
+    s.deadline = Clock::time_point::max();
+    return;
+  }
+  const auto now = Clock::now();
+  if (phase == Phase::idle) s.idle_since = now;
+  s.deadline = now + timeout;
+  if (s.deadline + sweep_slack < sweep_at) {
+    sweep_at = s.deadline + sweep_slack;
+    sweep_timer.expires_at(sweep_at);  // wakes the sweeper, which waits again for the new time
+  }
+}
+
+// Cancels the pending operation of every session past its deadline (the session then sees the
+// error and ends or answers `timeout`), and plans the next sweep after the earliest deadline left.
+void Server::State::sweep(Clock::time_point now) {
+  Clock::time_point next = Clock::time_point::max();
+  for (const auto& s : sessions) {
+    if (s->closed || s->deadline == Clock::time_point::max()) continue;
+    if (s->deadline <= now) {
       s->timed_out = true;
-      s->disarm();
+      s->deadline = Clock::time_point::max();
       boost::system::error_code ignored;
       s->socket.cancel(ignored);
+    } else {
+      next = std::min(next, s->deadline);
     }
   }
+  sweep_at = next == Clock::time_point::max() ? next : next + sweep_slack;
+  sweep_timer.expires_at(sweep_at);
+}
+
+asio::awaitable<void> Server::State::sweeper() {
+  auto self = shared_from_this();
+  while (!destroyed && !(stopping && sessions.empty())) {
+    co_await sweep_timer.async_wait(use_tuple);  // cancelled by a re-arm: then wait for the new time
+    if (destroyed) break;
+    const auto now = Clock::now();
+    if (now >= sweep_at) sweep(now);
+  }
+}
+
+// Reads until `want` bytes are buffered (want <= kInbox), entering the reading phase first.
+asio::awaitable<boost::system::error_code> Server::State::fill(Session& s, std::size_t want, bool& reading) {
+  if (!reading) {
+    expect(s, Phase::reading, limits.frame_timeout);
+    reading = true;
+  }
+  s.make_room(want);
+  while (s.buffered() < want) {
+    auto [ec, got] =
+        co_await s.socket.async_read_some(asio::buffer(s.inbox.data() + s.end, s.inbox.size() - s.end), use_tuple);
+    if (ec) co_return ec;
+    s.end += got;
+  }
+  co_return boost::system::error_code{};
 }
 
 asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
   auto self = shared_from_this();
+  // A frame body larger than the inbox (an import): read into a buffer of its own.
+  std::string large;
   try {
-    std::array<unsigned char, proto::kHeaderSize> header{};
-    std::string body;
     while (!stopping && !s->closed) {
-      // Idle: wait for the first byte of the next request.
-      s->phase = Phase::idle;
-      s->arm(limits.idle_timeout);
-      auto [ec, got] = co_await s->socket.async_read_some(asio::buffer(header), use_tuple);
-      if (ec) break;  // EOF, reset, idle timeout or shutdown: nothing to answer
-
-      // Reading: the rest of the frame must arrive within one deadline (slow-loris protection).
-      s->phase = Phase::reading;
-      s->arm(limits.frame_timeout);
-      if (got < header.size()) {
-        auto [ec2, more] = co_await asio::async_read(
-            s->socket, asio::buffer(header.data() + got, header.size() - got), use_tuple);
-        ec = ec2;
+      // Idle: wait for the first byte of the next request (unless a pipelined one is buffered).
+      expect(*s, Phase::idle, limits.idle_timeout);
+      boost::system::error_code ec;
+      if (s->buffered() == 0) {
+        auto [ec0, got] = co_await s->socket.async_read_some(asio::buffer(s->inbox), use_tuple);
+        if (ec0) break;  // EOF, reset, idle timeout or shutdown: nothing to answer
+        s->end = got;
       }
-      std::size_t length = 0;
+      // Reading: the rest of the frame must arrive within one deadline (slow-loris protection).
+      // With a small request everything arrived with the first read and no deadline is set.
+      bool reading = false;
+      if (s->buffered() < proto::kHeaderSize) ec = co_await fill(*s, proto::kHeaderSize, reading);
+      std::string_view body;
+      std::size_t frame_size = 0;
       if (!ec) {
         // Frame first, then parse: the announced size is checked before anything is allocated for it.
+        std::array<unsigned char, proto::kHeaderSize> header{};
+        std::memcpy(header.data(), s->inbox.data() + s->begin, header.size());
         auto decoded = proto::decode_header(header);
         if (!decoded) {
-          s->phase = Phase::writing;
-          s->arm(limits.write_timeout);
+          expect(*s, Phase::writing, limits.write_timeout);
           co_await asio::async_write(s->socket, asio::buffer(proto::encode_error(kNoRequestId, decoded.error())),
                                      use_tuple);
           break;  // the stream is out of sync: close
         }
-        length = *decoded;
-        body.resize(length);
-        auto [ec3, read] = co_await asio::async_read(s->socket, asio::buffer(body), use_tuple);
-        ec = ec3;
+        const std::size_t length = *decoded;
+        if (proto::kHeaderSize + length <= s->inbox.size()) {
+          if (s->buffered() < proto::kHeaderSize + length) ec = co_await fill(*s, proto::kHeaderSize + length, reading);
+          frame_size = proto::kHeaderSize + length;
+          body = std::string_view(s->inbox.data() + s->begin + proto::kHeaderSize, length);
+        } else {
+          if (!reading) expect(*s, Phase::reading, limits.frame_timeout);
+          // Everything buffered belongs to this frame (it is larger than the inbox).
+          large.assign(s->inbox.data() + s->begin + proto::kHeaderSize, s->buffered() - proto::kHeaderSize);
+          s->consume(s->buffered());
+          const std::size_t have = large.size();
+          large.resize(length);
+          auto [ec3, read] = co_await asio::async_read(s->socket, asio::buffer(large.data() + have, length - have), use_tuple);
+          ec = ec3;
+          body = large;
+        }
       }
       if (ec) {
         if (s->timed_out && !stopping) {
@@ -301,25 +387,25 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
       }
 
       // Handling: the handler owns its own deadlines (a refresh may take a while).
-      s->phase = Phase::handling;
-      s->disarm();
+      expect(*s, Phase::handling, std::chrono::milliseconds::zero());
       std::string reply = co_await handler.handle(s->peer, body);
-
-      s->phase = Phase::writing;
-      s->arm(limits.write_timeout);
-      auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
       // Requests may carry a passphrase, a client's key or log bytes; replies a token: free no copies.
-      proto::wipe(body);
+      if (frame_size != 0) s->consume(frame_size);
+      proto::wipe(large);
+      std::string().swap(large);  // an idle connection keeps no large buffer
+
+      expect(*s, Phase::writing, limits.write_timeout);
+      auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
       proto::wipe(reply);
       if (ec4) break;
-      // An idle connection keeps a small buffer, not the largest frame it ever sent.
-      if (body.capacity() > kKeptBuffer) std::string().swap(body);
     }
   } catch (const std::exception& e) {
     spdlog::error("connection from pid {} failed: {}; closing it", s->peer.pid, e.what());
   } catch (...) {
     spdlog::error("connection from pid {} failed; closing it", s->peer.pid);
   }
+  proto::wipe(large);
+  s->consume(s->buffered());
   end(s);
 }
 
@@ -327,7 +413,10 @@ void Server::State::end(const std::shared_ptr<Session>& s) {
   s->close();
   sessions.erase(s);
   count = sessions.size();
-  if (stopping && sessions.empty()) drained.cancel();
+  if (stopping && sessions.empty()) {
+    drained.cancel();
+    sweep_timer.cancel();  // the sweeper's loop ends
+  }
 }
 
 Server::Server(asio::any_io_executor executor, util::UniqueFd listening, RequestHandler& handler, Limits limits)
@@ -338,10 +427,15 @@ Server::~Server() {
   boost::system::error_code ignored;
   state_->acceptor.close(ignored);
   state_->backoff.cancel();
+  state_->destroyed = true;
+  state_->sweep_timer.cancel();
   for (const auto& s : state_->sessions) s->close();
 }
 
-void Server::start() { asio::co_spawn(state_->executor, state_->accept_loop(), asio::detached); }
+void Server::start() {
+  asio::co_spawn(state_->executor, state_->accept_loop(), asio::detached);
+  asio::co_spawn(state_->executor, state_->sweeper(), asio::detached);
+}
 
 asio::awaitable<bool> Server::stop() {
   auto state = state_;
@@ -349,6 +443,7 @@ asio::awaitable<bool> Server::stop() {
   boost::system::error_code ignored;
   state->acceptor.close(ignored);
   state->backoff.cancel();
+  state->sweep_timer.cancel();  // the sweeper ends once no session is left
   // Cancel all, then wait (as Beast's servers do). A request already being handled or answered
   // keeps its connection until the reply is out; everything else is closed now.
   for (const auto& s : state->sessions) {

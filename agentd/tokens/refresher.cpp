@@ -38,6 +38,14 @@ struct ProfileState {
   proto::Error last_failure;
   std::optional<BootClock::duration> min_lead;  // refresh no later than this before expiry (set_min_lead)
   std::optional<BootClock::duration> lifetime;  // of the tokens the last refresh received
+  // The last refresh that landed: when, the entry generation it left (or failed on), and its
+  // outcome, which forced refreshes within kForcedRefreshWindow adopt.
+  struct Landing {
+    BootClock::time_point at;
+    std::uint64_t generation = 0;
+    proto::Status result = proto::Ok{};
+  };
+  std::optional<Landing> landed;
 };
 
 std::string seconds_text(BootClock::duration d) {
@@ -60,13 +68,14 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
   std::int64_t attempts = 0;
 
   double uniform(double lo, double hi) { return std::uniform_real_distribution<double>(lo, hi)(rng); }
+  BootClock::time_point now() const { return hooks.now ? hooks.now() : BootClock::now(); }
 
   void schedule(const std::string& profile) {
     auto& st = profiles[profile];
     st.due.reset();
     const Entry* entry = cache.find(profile);
     if (!entry || entry->credentials.refresh_token.empty() || entry->login_required || !entry->expires) return;
-    const auto now = BootClock::now();
+    const auto now = this->now();
     const auto remaining = *entry->expires - now;
     auto due = remaining <= BootClock::duration::zero()
                    ? now
@@ -86,10 +95,15 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     // suspends to completion inline, and its landing resets st.flight (and may change `profiles`).
     auto flight = st.flight;
     if (!flight) {
-      const auto now = BootClock::now();
+      const auto now = this->now();
       if (mode == Mode::respect_backoff && st.not_before && now < *st.not_before) {
         co_return proto::Error{st.last_failure.code,
                                st.last_failure.message + " (next attempt in " + seconds_text(*st.not_before - now) + ")"};
+      }
+      if (mode == Mode::force && st.landed && now - st.landed->at < kForcedRefreshWindow) {
+        // A refresh of these very tokens just landed: "refresh now" is already done.
+        const Entry* entry = cache.find(profile);
+        if (entry && entry->generation == st.landed->generation) co_return st.landed->result;
       }
       flight = std::make_shared<Flight>(executor);
       st.flight = flight;
@@ -110,9 +124,14 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       spdlog::error("refresh of profile {} failed unexpectedly: {}", profile, e.what());
       result = proto::Error{proto::ErrorCode::internal, "refresh failed unexpectedly"};
     }
+    if (auto it = profiles.find(profile); it != profiles.end() && it->second.flight == flight) {
+      it->second.flight.reset();
+      const Entry* entry = cache.find(profile);
+      if (entry) it->second.landed = ProfileState::Landing{now(), entry->generation, result};
+      else it->second.landed.reset();
+    }
     flight->result = std::move(result);
     flight->done = true;
-    if (auto it = profiles.find(profile); it != profiles.end() && it->second.flight == flight) it->second.flight.reset();
     flight->signal.cancel();
   }
 
@@ -147,12 +166,12 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
       proto::Error error{writable.error().code, "not refreshing profile '" + profile +
                                                     "': the secret store cannot keep new tokens (" +
                                                     writable.error().message + ")"};
-      co_return back_off(profile, std::move(error), std::nullopt, BootClock::now());
+      co_return back_off(profile, std::move(error), std::nullopt, now());
     }
     if (cache.find(profile) == nullptr) co_return proto::Ok{};  // forgotten (logout) while we saved
     ++attempts;
     Attempt outcome = co_await hooks.refresh(profile, used);
-    const auto received = BootClock::now();
+    const auto received = now();
     // `profiles[profile]` is looked up after each co_await, never held across one: forget() (logout,
     // profile remove) erases the entry meanwhile and a held reference would dangle.
 
@@ -242,7 +261,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
   asio::awaitable<void> scheduler() {
     auto self = shared_from_this();
     while (running) {
-      const auto now = BootClock::now();
+      const auto now = this->now();
       auto next = now + kMaxSleepSlice;
       for (auto& [profile, st] : profiles) {
         if (!st.due || st.flight) continue;
@@ -297,6 +316,7 @@ void Refresher::forget(const std::string& profile) {
     it->second.not_before.reset();
     it->second.failures = 0;
     it->second.lifetime.reset();  // the next login's tokens may live differently
+    it->second.landed.reset();
   }
 }
 
@@ -323,5 +343,10 @@ void Refresher::stop() {
 }
 
 std::int64_t Refresher::attempts() const noexcept { return impl_->attempts; }
+
+std::optional<BootClock::time_point> Refresher::next_attempt(const std::string& profile) const {
+  auto it = impl_->profiles.find(profile);
+  return it == impl_->profiles.end() ? std::nullopt : it->second.not_before;
+}
 
 }  // namespace agentd::tokens

@@ -45,6 +45,9 @@ struct RefresherHooks {
   // Optional: told after new credentials of `profile` are in the cache (a refresh landed, or newer
   // credentials were adopted from the store). Must not block.
   std::function<void(const std::string& profile)> changed;
+  // Optional: the clock for backoff, Retry-After and the forced-refresh window (tests pass a fake
+  // one); BootClock::now when empty. The scheduler's sleeps stay on real timers.
+  std::function<BootClock::time_point()> now;
 };
 
 // Backoff after failures: kMinBackoff doubling to kMaxBackoff, ±20 % jitter.
@@ -53,6 +56,9 @@ inline constexpr std::chrono::seconds kMaxBackoff{300};
 // The scheduler re-checks the boot clock at least this often, so refreshes that fell due while the
 // machine slept (steady timers stop during suspend) run promptly after resume.
 inline constexpr std::chrono::seconds kMaxSleepSlice{15};
+// A forced refresh (`auth refresh`) arriving within this long after a refresh of the same tokens
+// landed adopts that refresh's outcome instead of sending another: a burst of N costs one grant.
+inline constexpr std::chrono::seconds kForcedRefreshWindow{2};
 
 class Refresher {
  public:
@@ -61,7 +67,9 @@ class Refresher {
 
   // Refreshes `profile` now, or joins the refresh already in flight for it: any number of callers
   // cause at most one HTTP refresh and all get its outcome. The refresh itself runs detached, so a
-  // caller that goes away does not abort it. Respects a pending Retry-After / backoff unless `force`.
+  // caller that goes away does not abort it. Respects a pending Retry-After / backoff unless `force`;
+  // `force` adopts a refresh of the same entry (TokenCache generation) that landed within
+  // kForcedRefreshWindow.
   enum class Mode { respect_backoff, force };
   boost::asio::awaitable<proto::Status> refresh(const std::string& profile, Mode mode);
 
@@ -83,6 +91,8 @@ class Refresher {
 
   // Number of HTTP refresh attempts made, for tests and status.
   std::int64_t attempts() const noexcept;
+  // When the backoff / Retry-After gate of `profile` opens (nullopt: no gate), for tests and status.
+  std::optional<BootClock::time_point> next_attempt(const std::string& profile) const;
 
  private:
   struct Impl;

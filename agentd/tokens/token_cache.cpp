@@ -14,7 +14,16 @@ Entry& TokenCache::put(const std::string& profile, store::Credentials credential
   Entry entry;
   if (auto when = parse_rfc3339(credentials.expires_at)) entry.expires = to_boot_time(*when);
   entry.credentials = std::move(credentials);
+  entry.generation = ++generations_;
   return entries_[profile] = std::move(entry);
+}
+
+void TokenCache::drop_replies() noexcept {
+  for (auto& [_, entry] : entries_) {
+    proto::wipe(entry.reply);
+    proto::SecureString().swap(entry.reply);
+    entry.reply_valid = false;
+  }
 }
 
 Entry* TokenCache::find(const std::string& profile) {
