@@ -180,7 +180,9 @@ TEST_CASE("https: a peer that accepts TCP but never speaks TLS times out") {
   close(fd);
   CHECK(contains(error.message, "TLS handshake with https://127.0.0.1:"));
   CHECK(contains(error.message, "timed out after 400 ms"));
-  CHECK(elapsed < 1200ms);
+  // The message proves which deadline fired; this only proves the call did not hang (a loaded machine
+  // or a sanitizer build runs late, so no tight bound: speed lives in bench/).
+  CHECK(elapsed < 10s);
 }
 
 TEST_CASE("https: connection refused is a network error") {
