@@ -17,18 +17,21 @@ using nlohmann::json;
 // Profile names are echoed in errors; a hostile file must not smuggle terminal escapes or megabytes.
 constexpr std::size_t kMaxNameInMessage = 64;
 
+// A field is an ordinary string or a secret (proto::SecureText); exactly one member pointer is set.
 struct Field {
   std::string_view key;
-  std::string Credentials::*member;
+  std::string Credentials::*member = nullptr;
+  proto::SecureText Credentials::*secret = nullptr;
 };
 
 constexpr std::array kFields{
-    Field{"access_token", &Credentials::access_token},   Field{"refresh_token", &Credentials::refresh_token},
+    Field{"access_token", nullptr, &Credentials::access_token},
+    Field{"refresh_token", nullptr, &Credentials::refresh_token},
     Field{"expires_at", &Credentials::expires_at},       Field{"user_email", &Credentials::user_email},
     Field{"user_id", &Credentials::user_id},
     Field{"api_endpoint", &Credentials::api_endpoint},   Field{"issuer", &Credentials::issuer},
     Field{"token_endpoint", &Credentials::token_endpoint}, Field{"client_id", &Credentials::client_id},
-    Field{"api_key", &Credentials::api_key},             Field{"api_key_id", &Credentials::api_key_id},
+    Field{"api_key", nullptr, &Credentials::api_key},    Field{"api_key_id", &Credentials::api_key_id},
     Field{"forget_at", &Credentials::forget_at},
 };
 
@@ -77,7 +80,9 @@ proto::Result<Credentials> read_profile(const json& object, const std::string* p
       return invalid(where(profile) + "\"" + std::string(field.key) + "\" must be a string, not " +
                      std::string(type_name(*it)));
     }
-    out.*field.member = it->get_ref<const std::string&>();
+    const std::string& value = it->get_ref<const std::string&>();
+    if (field.secret) out.*field.secret = std::string_view(value);
+    else out.*field.member = value;
   }
   // The platform CLI's auth.json (and other tools) write Python's isoformat: store the one form the
   // agent compares and schedules by. A value that is no date at all stays as it was (unknown expiry).
@@ -88,8 +93,9 @@ proto::Result<Credentials> read_profile(const json& object, const std::string* p
 json profile_json(const Credentials& credentials) {
   json object = json::object();
   for (const auto& field : kFields) {
-    const std::string& value = credentials.*field.member;
-    if (!value.empty()) object[std::string(field.key)] = value;
+    // A secret's ordinary copy in the document is wiped with it (dump's JsonWiper).
+    const std::string_view value = field.secret ? (credentials.*field.secret).view() : credentials.*field.member;
+    if (!value.empty()) object[std::string(field.key)] = std::string(value);
   }
   return object;
 }
@@ -101,12 +107,6 @@ std::string dump(json& document, int indent) {
 }
 
 }  // namespace
-
-Credentials::~Credentials() {
-  proto::wipe(access_token);
-  proto::wipe(refresh_token);
-  proto::wipe(api_key);
-}
 
 proto::Result<CredentialsFile> parse_credentials(std::string_view text, const std::string& single_profile) {
   json document;

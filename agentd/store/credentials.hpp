@@ -6,14 +6,16 @@
 #include <string_view>
 
 #include "proto/result.hpp"
+#include "proto/secure_memory.hpp"
 
 namespace agentd::store {
 
 // One profile's secrets plus the non-secret facts that travel with them in a credentials file.
-// The destructor wipes the secret strings (explicit_bzero) so freed heap holds no token.
+// The secrets are proto::SecureText: their bytes live in the secure pool (never dumped, locked where
+// RLIMIT_MEMLOCK allows) and are zeroed when freed or replaced.
 struct Credentials {
-  std::string access_token;
-  std::string refresh_token;
+  proto::SecureText access_token;
+  proto::SecureText refresh_token;
   std::string expires_at;  // RFC 3339 UTC ("2024-11-02T10:00:00Z"); empty when unknown
   std::string user_email;
   std::string user_id;  // the platform's user id (fluxloop profiles; the platform CLI's auth.json)
@@ -23,17 +25,10 @@ struct Credentials {
   std::string client_id;
   // A profile holds either OAuth tokens (above) or an API key (flx_api_… / flx_sa_…), which
   // get_token then serves; api_key_id is the platform's id of that key (for rotation).
-  std::string api_key;
+  proto::SecureText api_key;
   std::string api_key_id;
   // RFC 3339 UTC: when --lifetime (agent or profile) makes the agent forget these credentials.
   std::string forget_at;
-
-  Credentials() = default;
-  Credentials(const Credentials&) = default;
-  Credentials(Credentials&&) noexcept = default;
-  Credentials& operator=(const Credentials&) = default;
-  Credentials& operator=(Credentials&&) noexcept = default;
-  ~Credentials();
 
   bool operator==(const Credentials&) const = default;
 };

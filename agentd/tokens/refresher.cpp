@@ -145,7 +145,7 @@ struct Refresher::Impl : std::enable_shared_from_this<Impl> {
     if (entry->login_required) {
       // The server already refused this refresh token; asking again only repeats invalid_grant
       // (and tells the server someone keeps trying a dead token). Only a newer token helps.
-      const std::string refused = entry->credentials.refresh_token;
+      const proto::SecureText refused = entry->credentials.refresh_token;
       auto stored = co_await hooks.reload(profile);
       if (stored && !stored->refresh_token.empty() && stored->refresh_token != refused) {
         cache.put(profile, std::move(*stored));

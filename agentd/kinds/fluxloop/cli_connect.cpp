@@ -175,6 +175,7 @@ asio::awaitable<proto::Result<Poll>> complete(http::Client& client, std::string 
 }
 
 asio::awaitable<tokens::Attempt> refresh(http::Client& client, std::string endpoint, std::string refresh_token) {
+  proto::WipeOnExit wipe_token{refresh_token};  // the caller's ordinary copy (Credentials holds it securely)
   json body = {{"refresh_token", refresh_token}};
   auto text = body.dump();
   util::wipe_json(body);

@@ -118,7 +118,7 @@ class FluxloopKind final : public ProfileKind {
   asio::awaitable<tokens::Attempt> refresh(ProfileView profile, store::Credentials current) override {
     // Bound to where the login happened; an imported login without one belongs to the profile's endpoint.
     const std::string endpoint = current.api_endpoint.empty() ? profile.api_endpoint() : current.api_endpoint;
-    auto attempt = co_await fluxloop::refresh(*services_.http, endpoint, current.refresh_token);
+    auto attempt = co_await fluxloop::refresh(*services_.http, endpoint, current.refresh_token.str());
     co_return attempt;
   }
 

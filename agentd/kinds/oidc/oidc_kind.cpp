@@ -45,7 +45,7 @@ class OidcKind final : public ProfileKind {
     if (!metadata) co_return tokens::Attempt{metadata.error().to_proto(), metadata.error().retry_after};
     // A named local, never a braced temporary inside co_await: g++ 12 destroys such temporaries
     // twice (this very call crashed the agent with "free(): invalid pointer").
-    oauth::RefreshRequest request{metadata->token_endpoint, client.client_id, current.refresh_token, {}};
+    oauth::RefreshRequest request{metadata->token_endpoint, client.client_id, current.refresh_token.str(), {}};
     auto response = co_await oauth::refresh_tokens(*services_.http, std::move(request));
     if (!response) co_return tokens::Attempt{response.error().to_proto(), response.error().retry_after};
     tokens::Grant grant;
@@ -77,10 +77,11 @@ class OidcKind final : public ProfileKind {
     bool all_revoked = true;
     std::string failure;
     for (const auto hint : kRevokedFirst) {
-      const std::string& token =
+      const proto::SecureText& token =
           hint == oauth::TokenTypeHint::refresh_token ? credentials.refresh_token : credentials.access_token;
       if (token.empty()) continue;
-      oauth::RevokeRequest revoke_request{metadata->revocation_endpoint, client.client_id, token, hint};
+      // revoke_token wipes its ordinary copy.
+      oauth::RevokeRequest revoke_request{metadata->revocation_endpoint, client.client_id, token.str(), hint};
       auto revoked = co_await oauth::revoke_token(*services_.http, std::move(revoke_request));
       if (!revoked) {
         all_revoked = false;

@@ -9,7 +9,7 @@
 TEST_CASE("token cache: entries live on pages marked not to be dumped") {
   agentd::tokens::TokenCache cache;
   agentd::store::Credentials credentials;
-  credentials.access_token = "flx_short";  // short enough for the small-string buffer inside the entry
+  credentials.access_token = "flx_short";  // short: a SecureText stores it in the secure pool all the same
   credentials.refresh_token = "flx_refresh_0123456789abcdef0123456789";
   auto& entry = cache.put("production", std::move(credentials));
   CHECK(smaps::has_flag(smaps::vm_flags_of(&entry), "dd"));
