@@ -13,14 +13,15 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "agentd/app_platform.hpp"
+#include "agentd/app/apikeys.hpp"
+
 #include "agentd/platform/records.hpp"
 #include "agentd/platform/revocations.hpp"
 #include "agentd/tokens/clock.hpp"
 #include "proto/duration.hpp"
 #include "proto/mask.hpp"
 
-namespace agentd {
+namespace agentd::app {
 namespace {
 namespace asio = boost::asio;
 
@@ -45,10 +46,12 @@ proto::Result<nlohmann::json> json_of(const platform::Answer& answer, std::strin
   return json;
 }
 
+}  // namespace
+
 // The profiles of this agent whose credentials hold the key of `record`.
-std::vector<std::string> holders(App::State& state, const proto::ApiKeyRecord& record) {
+std::vector<std::string> ApiKeyHandlers::holders(const proto::ApiKeyRecord& record) const {
   std::vector<std::string> out;
-  for (const auto& [name, entry] : state.cache.entries()) {
+  for (const auto& [name, entry] : credentials_.cache().entries()) {
     if (platform::holds_key(entry.credentials, record)) out.push_back(name);
   }
   return out;
@@ -56,16 +59,16 @@ std::vector<std::string> holders(App::State& state, const proto::ApiKeyRecord& r
 
 // Where the keys of a target live: its profile's kind's key API, and the project when that kind's
 // keys are per project (required then).
-struct KeyPlace {
+struct ApiKeyHandlers::KeyPlace {
   kinds::KeyApi api;
   std::string project_id;
   std::string collection() const { return std::string(api.collection); }
   std::string item(const std::string& id) const { return collection() + "/" + platform::path_segment(id); }
 };
 
-proto::Result<KeyPlace> place_of(App::State& state, const proto::Target& target) {
-  const auto view = state.view_of(state.resolve(target.profile));
-  KeyPlace place{state.kind_of(view).keys(), target.project_id};
+proto::Result<ApiKeyHandlers::KeyPlace> ApiKeyHandlers::place_of(const proto::Target& target) const {
+  const auto view = credentials_.view_of(settings_.resolve(target.profile));
+  KeyPlace place{credentials_.kind_of(view).keys(), target.project_id};
   if (place.api.per_project && place.project_id.empty()) {
     return proto::Error{proto::ErrorCode::invalid_argument,
                         "API keys of " + std::string(proto::to_string(view.kind)) + " profile '" + view.name +
@@ -75,28 +78,28 @@ proto::Result<KeyPlace> place_of(App::State& state, const proto::Target& target)
   return place;
 }
 
-asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> list_records(App::State& state, const proto::Target& target) {
-  auto place = place_of(state, target);
+asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> ApiKeyHandlers::list_records(const proto::Target& target) {
+  auto place = place_of(target);
   if (!place) co_return std::move(place).error();
   std::string path = place->collection();
   if (place->api.per_project) path += "?project_id=" + platform::path_segment(place->project_id);
   platform::Call call{.method = "GET", .path = std::move(path), .body = {}, .what = "list API keys"};
-  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   auto json = json_of(*answer, "list API keys");
   if (!json) co_return std::move(json).error();
   auto records = platform::records_from_json(*json);
   if (!records) co_return std::move(records).error();
-  for (auto& record : *records) record.profiles = holders(state, record);
+  for (auto& record : *records) record.profiles = holders(record);
   co_return records;
 }
 
 // One record at the platform, by what the user typed: a key given by value (looked up where the
 // platform can, else matched in the list by prefix and last4; never in a URL or a log line), else
 // an exact id, then an exact name. Two keys of that name: an error naming the way out.
-asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& state, const proto::Target& target,
+asio::awaitable<proto::Result<proto::ApiKeyRecord>> ApiKeyHandlers::find_record(const proto::Target& target,
                                                                 const std::string& key_or_id) {
-  auto place = place_of(state, target);
+  auto place = place_of(target);
   if (!place) co_return std::move(place).error();
   const bool by_value = platform::looks_like_key(key_or_id);
   if (!by_value && !platform::is_key_id(key_or_id) && key_or_id.size() > kMaxNameLength) {
@@ -107,28 +110,28 @@ asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& stat
     nlohmann::json body = nlohmann::json::object();
     body["key"] = key_or_id;
     platform::Call call{.method = "POST", .path = place->collection() + "/lookup", .body = body.dump(), .what = "look up the API key"};
-    auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+    auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
     if (!answer) co_return std::move(answer).error();
     auto json = json_of(*answer, "look up the API key");
     if (!json) co_return std::move(json).error();
     auto record = platform::record_from_json(*json);
-    if (record) record->profiles = holders(state, *record);
+    if (record) record->profiles = holders(*record);
     co_return record;
   }
   if (!by_value && place->api.item_get && platform::is_key_id(key_or_id)) {
     platform::Call call{.method = "GET", .path = place->item(key_or_id), .body = {}, .what = "look up the API key"};
-    auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+    auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
     if (answer) {
       auto json = json_of(*answer, "look up the API key");
       if (!json) co_return std::move(json).error();
       auto record = platform::record_from_json(*json);
-      if (record) record->profiles = holders(state, *record);
+      if (record) record->profiles = holders(*record);
       co_return record;
     }
     if (answer.error().code != proto::ErrorCode::not_found) co_return std::move(answer).error();
     // No key with that id: it may be a name.
   }
-  auto keys = co_await list_records(state, target);
+  auto keys = co_await list_records(target);
   if (!keys) co_return std::move(keys).error();
   if (by_value) {
     store::Credentials holder;
@@ -158,16 +161,16 @@ asio::awaitable<proto::Result<proto::ApiKeyRecord>> find_record(App::State& stat
   co_return std::move(named.front());
 }
 
-struct Created {
+struct ApiKeyHandlers::Created {
   proto::ApiKeyRecord record;
   std::string key;
   std::string api_endpoint;
   ~Created() { proto::wipe(key); }
 };
 
-asio::awaitable<proto::Result<Created>> create_key(App::State& state, const proto::Target& target, const std::string& name,
+asio::awaitable<proto::Result<ApiKeyHandlers::Created>> ApiKeyHandlers::create_key(const proto::Target& target, const std::string& name,
                                                    const std::string& scope, const std::string& type) {
-  auto place = place_of(state, target);
+  auto place = place_of(target);
   if (!place) co_return std::move(place).error();
   nlohmann::json body = nlohmann::json::object();
   if (place->api.per_project) body["project_id"] = place->project_id;
@@ -175,7 +178,7 @@ asio::awaitable<proto::Result<Created>> create_key(App::State& state, const prot
   if (!scope.empty()) body["scope"] = scope;
   if (!type.empty()) body["type"] = type;
   platform::Call call{.method = "POST", .path = place->collection(), .body = body.dump(), .what = "create an API key"};
-  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   auto json = json_of(*answer, "create an API key");
   if (!json) co_return std::move(json).error();
@@ -191,52 +194,39 @@ asio::awaitable<proto::Result<Created>> create_key(App::State& state, const prot
   co_return created;
 }
 
-asio::awaitable<proto::Status> delete_key(App::State& state, const proto::Target& target, const std::string& id) {
+asio::awaitable<proto::Status> ApiKeyHandlers::delete_key(const proto::Target& target, const std::string& id) {
   // Revoking needs no project: the id names the key.
-  const auto view = state.view_of(state.resolve(target.profile));
-  const std::string path = std::string(state.kind_of(view).keys().collection) + "/" + platform::path_segment(id);
+  const auto view = credentials_.view_of(settings_.resolve(target.profile));
+  const std::string path = std::string(credentials_.kind_of(view).keys().collection) + "/" + platform::path_segment(id);
   platform::Call call{.method = "DELETE", .path = path, .body = {}, .what = "revoke API key " + id};
-  auto answer = co_await platform_send(state, target, std::move(call), platform::Expect::success);
+  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
   if (!answer) co_return std::move(answer).error();
   spdlog::info("revoked API key {}", id);
   co_return proto::Ok{};
 }
 
 // Keeps `key` in `profile` (new credentials, persisted before they are served).
-asio::awaitable<proto::Status> store_key(App::State& state, const std::string& profile, const Created& created,
+asio::awaitable<proto::Status> ApiKeyHandlers::store_key(const std::string& profile, const Created& created,
                                          store::Credentials credentials) {
   credentials.api_key = created.key;
   credentials.api_key_id = created.record.id;
   if (credentials.api_endpoint.empty()) credentials.api_endpoint = created.api_endpoint;
-  auto saved = co_await state.store->save(profile, credentials);
+  auto saved = co_await credentials_.store().save(profile, credentials);
   if (!saved) co_return saved;
-  state.remember(profile, std::move(credentials));
-  state.credentials_changed(profile, CredentialChange::saved);
+  credentials_.remember(profile, std::move(credentials));
+  credentials_.changed(profile, services::CredentialChange::saved);
   co_return proto::Ok{};
 }
 
-}  // namespace
-
-void start_revocations(App::State& state) {
-  auto revoke = [&state](const platform::PendingRevocation& pending) -> asio::awaitable<proto::Status> {
-    proto::Target target;
-    target.profile = pending.profile;
-    auto revoked = co_await delete_key(state, target, pending.key_id);
-    if (!revoked && revoked.error().code == proto::ErrorCode::not_found) co_return proto::Ok{};  // gone already
-    co_return revoked;
-  };
-  state.revocations = std::make_shared<platform::Revocations>(
-      state.executor, state.options.home + "/" + std::string(platform::kRotationsFile), std::move(revoke));
-  if (auto started = state.revocations->start(); !started) {
-    spdlog::warn("pending key revocations not loaded: {}", started.error().message);
-  }
+asio::awaitable<proto::Status> ApiKeyHandlers::revoke_pending(const platform::PendingRevocation& pending) {
+  proto::Target target;
+  target.profile = pending.profile;
+  auto revoked = co_await delete_key(target, pending.key_id);
+  if (!revoked && revoked.error().code == proto::ErrorCode::not_found) co_return proto::Ok{};  // gone already
+  co_return revoked;
 }
 
-void stop_revocations(App::State& state) {
-  if (state.revocations) state.revocations->stop();
-}
-
-asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const proto::ApiKeyCreate& request, const server::Peer&) {
+Handled<proto::ApiKeyCreate> ApiKeyHandlers::on(const proto::ApiKeyCreate& request) {
   if (request.name.empty() || request.name.size() > kMaxNameLength) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "an API key needs a name (--name, at most 200 characters)"};
   }
@@ -251,13 +241,13 @@ asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const pr
     // Checked before the key exists, so a refused --store leaves no orphan key at the platform.
     if (auto ok = config::validate_profile_name(profile); !ok) co_return std::move(ok).error();
     // An unreadable store might hide a profile of that name, which saving would then overwrite.
-    if (auto loaded = co_await ensure_loaded(); !loaded) co_return std::move(loaded).error();
-    if (config.profiles.contains(profile) || cache.find(profile)) {
+    if (auto loaded = co_await credentials_.ensure_loaded(); !loaded) co_return std::move(loaded).error();
+    if (settings_.config().profiles.contains(profile) || credentials_.cache().find(profile)) {
       co_return proto::Error{proto::ErrorCode::profile_exists,
                              "profile '" + profile + "' exists already: choose a new name for --store"};
     }
   }
-  auto created = co_await create_key(*this, request.target, request.name, request.scope, request.type);
+  auto created = co_await create_key(request.target, request.name, request.scope, request.type);
   if (!created) co_return std::move(created).error();
   proto::ApiKeyCreateReply reply;
   spdlog::info("created API key {} ({}, {})", created->record.id, created->record.scope, created->record.type);
@@ -265,16 +255,16 @@ asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const pr
     store::Credentials credentials;
     // The new profile belongs where its key came from: an oidc origin passes on its issuer and
     // client id, so the profile's kind (agentd/kinds/registry.hpp kind_of) is the origin's.
-    const auto origin = view_of(resolve(request.target.profile));
+    const auto origin = credentials_.view_of(settings_.resolve(request.target.profile));
     if (origin.kind == proto::ProfileKind::oidc) {
-      const auto* held = cache.find(origin.name);
+      const auto* held = credentials_.cache().find(origin.name);
       credentials.issuer = !origin.config.issuer.empty() ? origin.config.issuer : held ? held->credentials.issuer : "";
       credentials.client_id = !origin.config.client_id.empty() ? origin.config.client_id : held ? held->credentials.client_id : "";
     }
-    stamp_arrival(profile, credentials);
-    if (auto stored = co_await store_key(*this, profile, *created, std::move(credentials)); !stored) {
+    credentials_.stamp_arrival(profile, credentials);
+    if (auto stored = co_await store_key(profile, *created, std::move(credentials)); !stored) {
       // Nobody could ever use the key: take it back rather than leave it alive and unknown.
-      co_await delete_key(*this, request.target, created->record.id);
+      co_await delete_key(request.target, created->record.id);
       co_return std::move(stored).error();
     }
     spdlog::info("API key {} stored in profile {}", created->record.id, profile);
@@ -287,32 +277,32 @@ asio::awaitable<proto::Result<proto::ApiKeyCreateReply>> App::State::on(const pr
   co_return reply;
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyListReply>> App::State::on(const proto::ApiKeyList& request, const server::Peer&) {
-  co_await ensure_loaded();  // `profiles` of each record needs the credentials
-  auto keys = co_await list_records(*this, request.target);
+Handled<proto::ApiKeyList> ApiKeyHandlers::on(const proto::ApiKeyList& request) {
+  co_await credentials_.ensure_loaded();  // `profiles` of each record needs the credentials
+  auto keys = co_await list_records(request.target);
   if (!keys) co_return std::move(keys).error();
   proto::ApiKeyListReply reply;
   reply.keys = std::move(*keys);
   co_return reply;
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyReply>> App::State::on(const proto::ApiKeyInfo& request, const server::Peer&) {
-  co_await ensure_loaded();
-  auto record = co_await find_record(*this, request.target, request.key_or_id);
+Handled<proto::ApiKeyInfo> ApiKeyHandlers::on(const proto::ApiKeyInfo& request) {
+  co_await credentials_.ensure_loaded();
+  auto record = co_await find_record(request.target, request.key_or_id);
   if (!record) co_return std::move(record).error();
   co_return proto::ApiKeyReply{std::move(*record)};
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyReply>> App::State::on(const proto::ApiKeyRevoke& request, const server::Peer&) {
-  co_await ensure_loaded();
-  auto record = co_await find_record(*this, request.target, request.key_or_id);
+Handled<proto::ApiKeyRevoke> ApiKeyHandlers::on(const proto::ApiKeyRevoke& request) {
+  co_await credentials_.ensure_loaded();
+  auto record = co_await find_record(request.target, request.key_or_id);
   if (!record) co_return std::move(record).error();
-  if (auto revoked = co_await delete_key(*this, request.target, record->id); !revoked) co_return std::move(revoked).error();
+  if (auto revoked = co_await delete_key(request.target, record->id); !revoked) co_return std::move(revoked).error();
   if (!record->profiles.empty()) spdlog::warn("revoked API key {} is still held by profile(s) of this agent", record->id);
   co_return proto::ApiKeyReply{std::move(*record)};
 }
 
-asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const proto::ApiKeyRotate& request, const server::Peer&) {
+Handled<proto::ApiKeyRotate> ApiKeyHandlers::on(const proto::ApiKeyRotate& request) {
   if (request.grace_seconds < 0 || request.grace_seconds > kMaxGraceSeconds) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "--grace must be between 0 s and 366 d"};
   }
@@ -323,12 +313,12 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
                            "environment; use --grace 0 to revoke at once"};
   }
   // Every holder must be known before the old key is scheduled to die.
-  if (auto loaded = co_await ensure_loaded(); !loaded) co_return std::move(loaded).error();
+  if (auto loaded = co_await credentials_.ensure_loaded(); !loaded) co_return std::move(loaded).error();
   // The old key: by value, else by exact id, then exact name (which must be unique).
-  auto old = co_await find_record(*this, request.target, request.name_or_id);
+  auto old = co_await find_record(request.target, request.name_or_id);
   if (!old) co_return std::move(old).error();
 
-  auto created = co_await create_key(*this, request.target, old->name, old->scope, old->type);
+  auto created = co_await create_key(request.target, old->name, old->scope, old->type);
   if (!created) co_return std::move(created).error();
   proto::ApiKeyRotateReply reply;
   reply.old_id = old->id;
@@ -336,10 +326,10 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
 
   // Swap the replacement into every profile that held the old key, each persisted before use.
   for (const auto& profile : old->profiles) {
-    const auto* entry = cache.find(profile);
+    const auto* entry = credentials_.cache().find(profile);
     if (!entry) continue;
     store::Credentials credentials = entry->credentials;
-    if (auto stored = co_await store_key(*this, profile, *created, std::move(credentials)); !stored) {
+    if (auto stored = co_await store_key(profile, *created, std::move(credentials)); !stored) {
       co_return proto::Error{stored.error().code,
                              "rotation incomplete: replacement " + created->record.id + " created, but profile '" + profile +
                                  "' could not be updated (" + stored.error().message + "); old key " + old->id + " left active"};
@@ -353,16 +343,15 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
   const auto revoke_at = std::chrono::system_clock::now() + std::chrono::seconds(request.grace_seconds);
   if (request.grace_seconds == 0) {
     // The target may have been one of the holders: it now sends the replacement, which may revoke.
-    if (auto revoked = co_await delete_key(*this, request.target, old->id); !revoked) {
+    if (auto revoked = co_await delete_key(request.target, old->id); !revoked) {
       co_return proto::Error{revoked.error().code, "replacement " + created->record.id + " created" +
                                                        (reply.profiles.empty() ? "" : " and stored") + ", but old key " + old->id +
                                                        " could not be revoked: " + revoked.error().message +
                                                        "; run `fluxloop apikeys revoke " + old->id + "`"};
     }
   } else {
-    platform::PendingRevocation pending{old->id, resolve(request.target.profile), tokens::format_rfc3339(revoke_at)};
-    if (auto added = revocations ? revocations->add(pending) : proto::Status(proto::ErrorCode::internal, "revocations not started");
-        !added) {
+    platform::PendingRevocation pending{old->id, settings_.resolve(request.target.profile), tokens::format_rfc3339(revoke_at)};
+    if (auto added = platform_.schedule_revocation(pending); !added) {
       co_return proto::Error{added.error().code, "replacement " + created->record.id + " created, but the revocation of " + old->id +
                                                      " could not be scheduled (" + added.error().message + "); revoke it by hand"};
     }
@@ -372,4 +361,4 @@ asio::awaitable<proto::Result<proto::ApiKeyRotateReply>> App::State::on(const pr
   co_return reply;
 }
 
-}  // namespace agentd
+}  // namespace agentd::app

@@ -1,0 +1,27 @@
+// Handlers that keep tokens valid: get_token (refreshing on demand), auth_refresh, auth_logout.
+#pragma once
+
+#include "agentd/app/handled.hpp"
+#include "agentd/app/services/credentials.hpp"
+#include "agentd/app/services/settings.hpp"
+#include "proto/messages.hpp"
+
+namespace agentd::app {
+
+class TokenHandlers {
+ public:
+  TokenHandlers(const services::Settings& settings, services::Credentials& credentials)
+      : settings_(settings), credentials_(credentials) {}
+  // A token valid for at least min_valid seconds (a profile's API key as it is), refreshed when needed.
+  Handled<proto::GetToken> on(const proto::GetToken& request);
+  // Refreshes now, whatever the token's age.
+  Handled<proto::AuthRefresh> on(const proto::AuthRefresh& request);
+  // Forgets the profile's credentials, then has its kind revoke them where it can.
+  Handled<proto::AuthLogout> on(const proto::AuthLogout& request);
+
+ private:
+  const services::Settings& settings_;
+  services::Credentials& credentials_;
+};
+
+}  // namespace agentd::app
