@@ -130,7 +130,7 @@ Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
     // A Unix-socket connect never waits for the peer: it succeeds, or fails at once (EAGAIN when
     // the agent's backlog is full), so no timeout is needed here.
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
-      if (auto trusted = check_peer(fd, path); !trusted) return std::move(trusted).error();
+      FLUXLOOP_CHECK(check_peer(fd, path));
       return connection;
     }
     const int err = errno;
@@ -177,13 +177,13 @@ Outcome<std::string> AgentConnection::exchange(const std::string& frame, int tim
   };
 
   unsigned char header[proto::kHeaderSize];
-  if (auto s = read_exact(reinterpret_cast<char*>(header), sizeof(header)); !s) return std::move(s).error();
+  FLUXLOOP_CHECK(read_exact(reinterpret_cast<char*>(header), sizeof(header)));
   auto length = proto::decode_header(std::span<const unsigned char, proto::kHeaderSize>(header));
   if (!length) {
     return Failure{proto::kExitError, "bad reply from the agent at " + path_ + ": " + length.error().message, FailureKind::agent};
   }
   std::string body(*length, '\0');
-  if (auto s = read_exact(body.data(), body.size()); !s) return std::move(s).error();
+  FLUXLOOP_CHECK(read_exact(body.data(), body.size()));
   return body;
 }
 

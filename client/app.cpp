@@ -75,7 +75,7 @@ Outcome<AgentConnection*> App::connect(Autostart autostart) {
   if (env_.socket_is_default) {
     // Nobody vouches for a default path: a directory someone else made first would get our requests.
     const std::string dir = std::filesystem::path(path).parent_path().string();
-    if (auto private_dir = ensure_private_socket_dir(dir); !private_dir) return std::move(private_dir).error();
+    FLUXLOOP_CHECK(ensure_private_socket_dir(dir));
   }
   auto first = AgentConnection::open(path);
   if (first) return use(std::move(first).value());

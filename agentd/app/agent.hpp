@@ -16,6 +16,7 @@ class Monitor;
 
 namespace agentd::app {
 
+// The ops about the agent process.
 class AgentHandlers {
  public:
   AgentHandlers(boost::asio::any_io_executor executor, const services::Settings& settings,

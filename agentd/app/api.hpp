@@ -7,6 +7,7 @@
 
 namespace agentd::app {
 
+// `fluxloop api`: one platform request, the answer passed on as it is.
 class ApiHandlers {
  public:
   explicit ApiHandlers(services::Platform& platform) : platform_(platform) {}

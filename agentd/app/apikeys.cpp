@@ -79,19 +79,15 @@ proto::Result<ApiKeyHandlers::KeyPlace> ApiKeyHandlers::place_of(const proto::Ta
 }
 
 asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> ApiKeyHandlers::list_records(const proto::Target& target) {
-  auto place = place_of(target);
-  if (!place) co_return std::move(place).error();
-  std::string path = place->collection();
-  if (place->api.per_project) path += "?project_id=" + platform::path_segment(place->project_id);
+  FLUXLOOP_CO_TRY(place, place_of(target));
+  std::string path = place.collection();
+  if (place.api.per_project) path += "?project_id=" + platform::path_segment(place.project_id);
   platform::Call call{.method = "GET", .path = std::move(path), .body = {}, .what = "list API keys"};
-  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
-  if (!answer) co_return std::move(answer).error();
-  auto json = json_of(*answer, "list API keys");
-  if (!json) co_return std::move(json).error();
-  auto records = platform::records_from_json(*json);
-  if (!records) co_return std::move(records).error();
-  for (auto& record : *records) record.profiles = holders(record);
-  co_return records;
+  FLUXLOOP_CO_TRY(answer, co_await platform_.send(target, std::move(call), platform::Expect::success));
+  FLUXLOOP_CO_TRY(json, json_of(answer, "list API keys"));
+  FLUXLOOP_CO_TRY(records, platform::records_from_json(json));
+  for (auto& record : records) record.profiles = holders(record);
+  co_return std::move(records);
 }
 
 // One record at the platform, by what the user typed: a key given by value (looked up where the
@@ -99,53 +95,48 @@ asio::awaitable<proto::Result<std::vector<proto::ApiKeyRecord>>> ApiKeyHandlers:
 // an exact id, then an exact name. Two keys of that name: an error naming the way out.
 asio::awaitable<proto::Result<proto::ApiKeyRecord>> ApiKeyHandlers::find_record(const proto::Target& target,
                                                                 const std::string& key_or_id) {
-  auto place = place_of(target);
-  if (!place) co_return std::move(place).error();
+  FLUXLOOP_CO_TRY(place, place_of(target));
   const bool by_value = platform::looks_like_key(key_or_id);
   if (!by_value && !platform::is_key_id(key_or_id) && key_or_id.size() > kMaxNameLength) {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
                            "expected an API key id, name or key; `fluxloop apikeys list` shows them"};
   }
-  if (by_value && place->api.lookup_by_value) {
+  if (by_value && place.api.lookup_by_value) {
     nlohmann::json body = nlohmann::json::object();
     body["key"] = key_or_id;
-    platform::Call call{.method = "POST", .path = place->collection() + "/lookup", .body = body.dump(), .what = "look up the API key"};
-    auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
-    if (!answer) co_return std::move(answer).error();
-    auto json = json_of(*answer, "look up the API key");
-    if (!json) co_return std::move(json).error();
-    auto record = platform::record_from_json(*json);
+    platform::Call call{.method = "POST", .path = place.collection() + "/lookup", .body = body.dump(), .what = "look up the API key"};
+    FLUXLOOP_CO_TRY(answer, co_await platform_.send(target, std::move(call), platform::Expect::success));
+    FLUXLOOP_CO_TRY(json, json_of(answer, "look up the API key"));
+    auto record = platform::record_from_json(json);
     if (record) record->profiles = holders(*record);
     co_return record;
   }
-  if (!by_value && place->api.item_get && platform::is_key_id(key_or_id)) {
-    platform::Call call{.method = "GET", .path = place->item(key_or_id), .body = {}, .what = "look up the API key"};
+  if (!by_value && place.api.item_get && platform::is_key_id(key_or_id)) {
+    platform::Call call{.method = "GET", .path = place.item(key_or_id), .body = {}, .what = "look up the API key"};
     auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
     if (answer) {
-      auto json = json_of(*answer, "look up the API key");
-      if (!json) co_return std::move(json).error();
-      auto record = platform::record_from_json(*json);
+      FLUXLOOP_CO_TRY(json, json_of(*answer, "look up the API key"));
+      auto record = platform::record_from_json(json);
       if (record) record->profiles = holders(*record);
       co_return record;
     }
     if (answer.error().code != proto::ErrorCode::not_found) co_return std::move(answer).error();
     // No key with that id: it may be a name.
   }
-  auto keys = co_await list_records(target);
-  if (!keys) co_return std::move(keys).error();
+  FLUXLOOP_CO_TRY(keys, co_await list_records(target));
   if (by_value) {
     store::Credentials holder;
     holder.api_key = key_or_id;
-    for (auto& key : *keys) {
+    for (auto& key : keys) {
       if (platform::holds_key(holder, key)) co_return std::move(key);
     }
     co_return proto::Error{proto::ErrorCode::not_found, "no active API key matches the key given; `fluxloop apikeys list` shows them"};
   }
-  for (auto& key : *keys) {
+  for (auto& key : keys) {
     if (key.id == key_or_id) co_return std::move(key);
   }
   std::vector<proto::ApiKeyRecord> named;
-  for (auto& key : *keys) {
+  for (auto& key : keys) {
     if (key.name == key_or_id) named.push_back(std::move(key));
   }
   if (named.size() > 1) {
@@ -170,27 +161,23 @@ struct ApiKeyHandlers::Created {
 
 asio::awaitable<proto::Result<ApiKeyHandlers::Created>> ApiKeyHandlers::create_key(const proto::Target& target, const std::string& name,
                                                    const std::string& scope, const std::string& type) {
-  auto place = place_of(target);
-  if (!place) co_return std::move(place).error();
+  FLUXLOOP_CO_TRY(place, place_of(target));
   nlohmann::json body = nlohmann::json::object();
-  if (place->api.per_project) body["project_id"] = place->project_id;
+  if (place.api.per_project) body["project_id"] = place.project_id;
   body["name"] = name;
   if (!scope.empty()) body["scope"] = scope;
   if (!type.empty()) body["type"] = type;
-  platform::Call call{.method = "POST", .path = place->collection(), .body = body.dump(), .what = "create an API key"};
-  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
-  if (!answer) co_return std::move(answer).error();
-  auto json = json_of(*answer, "create an API key");
-  if (!json) co_return std::move(json).error();
-  auto parsed = platform::created_from_json(*json);
-  if (!parsed) co_return std::move(parsed).error();
-  if (!platform::looks_like_key(parsed->key)) {
-    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + parsed->record.id + " but sent no usable key"};
+  platform::Call call{.method = "POST", .path = place.collection(), .body = body.dump(), .what = "create an API key"};
+  FLUXLOOP_CO_TRY(answer, co_await platform_.send(target, std::move(call), platform::Expect::success));
+  FLUXLOOP_CO_TRY(json, json_of(answer, "create an API key"));
+  FLUXLOOP_CO_TRY(parsed, platform::created_from_json(json));
+  if (!platform::looks_like_key(parsed.key)) {
+    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + parsed.record.id + " but sent no usable key"};
   }
   Created created;
-  created.record = std::move(parsed->record);
-  created.key = parsed->key;
-  created.api_endpoint = answer->api_endpoint;
+  created.record = std::move(parsed.record);
+  created.key = parsed.key;
+  created.api_endpoint = answer.api_endpoint;
   co_return created;
 }
 
@@ -199,8 +186,7 @@ asio::awaitable<proto::Status> ApiKeyHandlers::delete_key(const proto::Target& t
   const auto view = credentials_.view_of(settings_.resolve(target.profile));
   const std::string path = std::string(credentials_.kind_of(view).keys().collection) + "/" + platform::path_segment(id);
   platform::Call call{.method = "DELETE", .path = path, .body = {}, .what = "revoke API key " + id};
-  auto answer = co_await platform_.send(target, std::move(call), platform::Expect::success);
-  if (!answer) co_return std::move(answer).error();
+  FLUXLOOP_CO_CHECK(co_await platform_.send(target, std::move(call), platform::Expect::success));
   spdlog::info("revoked API key {}", id);
   co_return proto::Ok{};
 }
@@ -239,18 +225,17 @@ Handled<proto::ApiKeyCreate> ApiKeyHandlers::on(const proto::ApiKeyCreate& reque
   const std::string& profile = request.store_profile;
   if (!profile.empty()) {
     // Checked before the key exists, so a refused --store leaves no orphan key at the platform.
-    if (auto ok = config::validate_profile_name(profile); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_profile_name(profile));
     // An unreadable store might hide a profile of that name, which saving would then overwrite.
-    if (auto loaded = co_await credentials_.ensure_loaded(); !loaded) co_return std::move(loaded).error();
+    FLUXLOOP_CO_CHECK(co_await credentials_.ensure_loaded());
     if (settings_.config().profiles.contains(profile) || credentials_.cache().find(profile)) {
       co_return proto::Error{proto::ErrorCode::profile_exists,
                              "profile '" + profile + "' exists already: choose a new name for --store"};
     }
   }
-  auto created = co_await create_key(request.target, request.name, request.scope, request.type);
-  if (!created) co_return std::move(created).error();
+  FLUXLOOP_CO_TRY(created, co_await create_key(request.target, request.name, request.scope, request.type));
   proto::ApiKeyCreateReply reply;
-  spdlog::info("created API key {} ({}, {})", created->record.id, created->record.scope, created->record.type);
+  spdlog::info("created API key {} ({}, {})", created.record.id, created.record.scope, created.record.type);
   if (!profile.empty()) {
     store::Credentials credentials;
     // The new profile belongs where its key came from: an oidc origin passes on its issuer and
@@ -262,44 +247,41 @@ Handled<proto::ApiKeyCreate> ApiKeyHandlers::on(const proto::ApiKeyCreate& reque
       credentials.client_id = !origin.config.client_id.empty() ? origin.config.client_id : held ? held->credentials.client_id : "";
     }
     credentials_.stamp_arrival(profile, credentials);
-    if (auto stored = co_await store_key(profile, *created, std::move(credentials)); !stored) {
+    if (auto stored = co_await store_key(profile, created, std::move(credentials)); !stored) {
       // Nobody could ever use the key: take it back rather than leave it alive and unknown.
-      co_await delete_key(request.target, created->record.id);
+      co_await delete_key(request.target, created.record.id);
       co_return std::move(stored).error();
     }
-    spdlog::info("API key {} stored in profile {}", created->record.id, profile);
+    spdlog::info("API key {} stored in profile {}", created.record.id, profile);
     reply.stored_profile = profile;
-    created->record.profiles.assign(1, profile);
+    created.record.profiles.assign(1, profile);
   } else {
-    reply.key = created->key;
+    reply.key = created.key;
   }
-  reply.record = created->record;
+  reply.record = created.record;
   co_return reply;
 }
 
 Handled<proto::ApiKeyList> ApiKeyHandlers::on(const proto::ApiKeyList& request) {
   co_await credentials_.ensure_loaded();  // `profiles` of each record needs the credentials
-  auto keys = co_await list_records(request.target);
-  if (!keys) co_return std::move(keys).error();
+  FLUXLOOP_CO_TRY(keys, co_await list_records(request.target));
   proto::ApiKeyListReply reply;
-  reply.keys = std::move(*keys);
+  reply.keys = std::move(keys);
   co_return reply;
 }
 
 Handled<proto::ApiKeyInfo> ApiKeyHandlers::on(const proto::ApiKeyInfo& request) {
   co_await credentials_.ensure_loaded();
-  auto record = co_await find_record(request.target, request.key_or_id);
-  if (!record) co_return std::move(record).error();
-  co_return proto::ApiKeyReply{std::move(*record)};
+  FLUXLOOP_CO_TRY(record, co_await find_record(request.target, request.key_or_id));
+  co_return proto::ApiKeyReply{std::move(record)};
 }
 
 Handled<proto::ApiKeyRevoke> ApiKeyHandlers::on(const proto::ApiKeyRevoke& request) {
   co_await credentials_.ensure_loaded();
-  auto record = co_await find_record(request.target, request.key_or_id);
-  if (!record) co_return std::move(record).error();
-  if (auto revoked = co_await delete_key(request.target, record->id); !revoked) co_return std::move(revoked).error();
-  if (!record->profiles.empty()) spdlog::warn("revoked API key {} is still held by profile(s) of this agent", record->id);
-  co_return proto::ApiKeyReply{std::move(*record)};
+  FLUXLOOP_CO_TRY(record, co_await find_record(request.target, request.key_or_id));
+  FLUXLOOP_CO_CHECK(co_await delete_key(request.target, record.id));
+  if (!record.profiles.empty()) spdlog::warn("revoked API key {} is still held by profile(s) of this agent", record.id);
+  co_return proto::ApiKeyReply{std::move(record)};
 }
 
 Handled<proto::ApiKeyRotate> ApiKeyHandlers::on(const proto::ApiKeyRotate& request) {
@@ -313,50 +295,48 @@ Handled<proto::ApiKeyRotate> ApiKeyHandlers::on(const proto::ApiKeyRotate& reque
                            "environment; use --grace 0 to revoke at once"};
   }
   // Every holder must be known before the old key is scheduled to die.
-  if (auto loaded = co_await credentials_.ensure_loaded(); !loaded) co_return std::move(loaded).error();
+  FLUXLOOP_CO_CHECK(co_await credentials_.ensure_loaded());
   // The old key: by value, else by exact id, then exact name (which must be unique).
-  auto old = co_await find_record(request.target, request.name_or_id);
-  if (!old) co_return std::move(old).error();
+  FLUXLOOP_CO_TRY(old, co_await find_record(request.target, request.name_or_id));
 
-  auto created = co_await create_key(request.target, old->name, old->scope, old->type);
-  if (!created) co_return std::move(created).error();
+  FLUXLOOP_CO_TRY(created, co_await create_key(request.target, old.name, old.scope, old.type));
   proto::ApiKeyRotateReply reply;
-  reply.old_id = old->id;
-  spdlog::info("rotating API key {}: replacement {}", old->id, created->record.id);
+  reply.old_id = old.id;
+  spdlog::info("rotating API key {}: replacement {}", old.id, created.record.id);
 
   // Swap the replacement into every profile that held the old key, each persisted before use.
-  for (const auto& profile : old->profiles) {
+  for (const auto& profile : old.profiles) {
     const auto* entry = credentials_.cache().find(profile);
     if (!entry) continue;
     store::Credentials credentials = entry->credentials;
-    if (auto stored = co_await store_key(profile, *created, std::move(credentials)); !stored) {
+    if (auto stored = co_await store_key(profile, created, std::move(credentials)); !stored) {
       co_return proto::Error{stored.error().code,
-                             "rotation incomplete: replacement " + created->record.id + " created, but profile '" + profile +
-                                 "' could not be updated (" + stored.error().message + "); old key " + old->id + " left active"};
+                             "rotation incomplete: replacement " + created.record.id + " created, but profile '" + profile +
+                                 "' could not be updated (" + stored.error().message + "); old key " + old.id + " left active"};
     }
     reply.profiles.push_back(profile);
   }
-  if (reply.profiles.empty()) reply.key = created->key;
-  created->record.profiles = reply.profiles;
-  reply.record = created->record;
+  if (reply.profiles.empty()) reply.key = created.key;
+  created.record.profiles = reply.profiles;
+  reply.record = created.record;
 
   const auto revoke_at = std::chrono::system_clock::now() + std::chrono::seconds(request.grace_seconds);
   if (request.grace_seconds == 0) {
     // The target may have been one of the holders: it now sends the replacement, which may revoke.
-    if (auto revoked = co_await delete_key(request.target, old->id); !revoked) {
-      co_return proto::Error{revoked.error().code, "replacement " + created->record.id + " created" +
-                                                       (reply.profiles.empty() ? "" : " and stored") + ", but old key " + old->id +
+    if (auto revoked = co_await delete_key(request.target, old.id); !revoked) {
+      co_return proto::Error{revoked.error().code, "replacement " + created.record.id + " created" +
+                                                       (reply.profiles.empty() ? "" : " and stored") + ", but old key " + old.id +
                                                        " could not be revoked: " + revoked.error().message +
-                                                       "; run `fluxloop apikeys revoke " + old->id + "`"};
+                                                       "; run `fluxloop apikeys revoke " + old.id + "`"};
     }
   } else {
-    platform::PendingRevocation pending{old->id, settings_.resolve(request.target.profile), tokens::format_rfc3339(revoke_at)};
+    platform::PendingRevocation pending{old.id, settings_.resolve(request.target.profile), tokens::format_rfc3339(revoke_at)};
     if (auto added = platform_.schedule_revocation(pending); !added) {
-      co_return proto::Error{added.error().code, "replacement " + created->record.id + " created, but the revocation of " + old->id +
+      co_return proto::Error{added.error().code, "replacement " + created.record.id + " created, but the revocation of " + old.id +
                                                      " could not be scheduled (" + added.error().message + "); revoke it by hand"};
     }
     reply.revoke_at = pending.revoke_at;
-    spdlog::info("API key {} will be revoked at {}", old->id, pending.revoke_at);
+    spdlog::info("API key {} will be revoked at {}", old.id, pending.revoke_at);
   }
   co_return reply;
 }

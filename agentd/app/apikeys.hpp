@@ -13,15 +13,18 @@
 
 namespace agentd::app {
 
+// The apikey_* ops, through the platform service with the target's credential.
 class ApiKeyHandlers {
  public:
   ApiKeyHandlers(const services::Settings& settings, services::Credentials& credentials, services::Platform& platform)
       : settings_(settings), credentials_(credentials), platform_(platform) {}
   // Creates a key; shows it once, or keeps it in a new profile (--store).
   Handled<proto::ApiKeyCreate> on(const proto::ApiKeyCreate& request);
+  // The target's keys, each with the profiles of this agent holding it.
   Handled<proto::ApiKeyList> on(const proto::ApiKeyList& request);
   // One key, by value, id or name.
   Handled<proto::ApiKeyInfo> on(const proto::ApiKeyInfo& request);
+  // Revokes one key (by value, id or name) at the platform; profiles holding it keep it (warned).
   Handled<proto::ApiKeyRevoke> on(const proto::ApiKeyRevoke& request);
   // A replacement swapped into every profile holding the old key; the old one revoked now or after a grace.
   Handled<proto::ApiKeyRotate> on(const proto::ApiKeyRotate& request);

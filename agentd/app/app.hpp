@@ -15,8 +15,10 @@
 
 namespace agentd::app {
 
+// The server's request handler: one per agent.
 class App final : public server::RequestHandler {
  public:
+  // Builds the services and handlers; nothing is read or started before start().
   App(boost::asio::any_io_executor executor, AppOptions options);
   ~App() override;
 

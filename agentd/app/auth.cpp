@@ -32,7 +32,7 @@ Handled<proto::AuthImport> AuthHandlers::on(const proto::AuthImport& request) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "import needs an absolute file path"};
   }
   if (!request.profile.empty()) {
-    if (auto ok = config::validate_profile_name(request.profile); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_profile_name(request.profile));
   }
   // Read on a worker: even a regular file can block (NFS, FUSE), and the I/O thread serves everyone.
   if (!file_io_) file_io_ = std::make_unique<util::BlockingRunner>("reading the file", proto::ErrorCode::invalid_argument);

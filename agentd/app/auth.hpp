@@ -18,6 +18,7 @@ class BlockingRunner;
 
 namespace agentd::app {
 
+// Credentials brought in by a file, and the state of every profile.
 class AuthHandlers {
  public:
   AuthHandlers(services::Settings& settings, services::Credentials& credentials, const services::Logins& logins,

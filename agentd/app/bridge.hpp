@@ -10,6 +10,7 @@
 
 namespace agentd::app {
 
+// The pass-through's sync with the bridge file.
 class BridgeHandlers {
  public:
   BridgeHandlers(const services::Settings& settings, services::Credentials& credentials, services::Bridge& bridge)

@@ -9,6 +9,7 @@
 
 namespace agentd::app {
 
+// The lock ops; what a locked agent refuses is agentd/lock/gate.hpp's.
 class LockHandlers {
  public:
   explicit LockHandlers(services::Lock& lock) : lock_(lock) {}

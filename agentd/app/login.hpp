@@ -9,6 +9,7 @@
 
 namespace agentd::app {
 
+// Logins through the profile's kind (agentd/kinds); the flow runs in the background.
 class LoginHandlers {
  public:
   LoginHandlers(services::Settings& settings, services::Credentials& credentials, services::Logins& logins)

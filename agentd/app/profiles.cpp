@@ -101,7 +101,7 @@ Handled<proto::ProfileList> ProfileHandlers::on(const proto::ProfileList&) {
 }
 
 Handled<proto::ProfileRemove> ProfileHandlers::on(const proto::ProfileRemove& request) {
-  if (auto status = co_await credentials_.ensure_loaded(); !status) co_return std::move(status).error();
+  FLUXLOOP_CO_CHECK(co_await credentials_.ensure_loaded());
   const bool configured = settings_.config().profiles.contains(request.name);
   const bool stored = credentials_.cache().find(request.name) != nullptr;
   if (!configured && !stored) {
@@ -129,7 +129,7 @@ Handled<proto::ProfileRemove> ProfileHandlers::on(const proto::ProfileRemove& re
 Handled<proto::ConfigSet> ProfileHandlers::on(const proto::ConfigSet& request) {
   if (request.key == "api_key_file") {
     if (!request.value.empty()) {
-      if (auto ok = lock::validate_api_key_file(request.value); !ok) co_return std::move(ok).error();
+      FLUXLOOP_CO_CHECK(lock::validate_api_key_file(request.value));
     }
     auto updated = settings_.config();
     updated.api_key_file = request.value;

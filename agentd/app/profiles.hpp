@@ -8,6 +8,7 @@
 
 namespace agentd::app {
 
+// The configuration ops; config changes go through Settings::update (saved first).
 class ProfileHandlers {
  public:
   ProfileHandlers(services::Settings& settings, services::Credentials& credentials)

@@ -11,6 +11,7 @@
 
 namespace agentd::app {
 
+// Redaction with a Redactor cached until the secrets held or the patterns change.
 class RedactHandlers {
  public:
   RedactHandlers(services::Settings& settings, services::Credentials& credentials);

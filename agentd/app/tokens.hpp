@@ -8,6 +8,7 @@
 
 namespace agentd::app {
 
+// The token ops; the refresher (in Credentials) does single-flight, backoff and persistence.
 class TokenHandlers {
  public:
   TokenHandlers(const services::Settings& settings, services::Credentials& credentials)
