@@ -59,6 +59,7 @@ class Credentials {
   // Cancels the refresh and lifetime timers.
   void stop();
 
+  // The secret store selected by start().
   store::SecretStore& store() { return *store_; }
   // Why the store was chosen, and the last load failure (locked keyring, corrupt file; empty when loaded).
   const std::string& store_detail() const noexcept { return store_detail_; }
@@ -66,8 +67,10 @@ class Credentials {
   // (Re)loads every profile from the store if the last load failed or never happened.
   boost::asio::awaitable<proto::Status> ensure_loaded();
 
+  // The credentials held now, by profile.
   tokens::TokenCache& cache() noexcept { return cache_; }
   const tokens::TokenCache& cache() const noexcept { return cache_; }
+  // Refreshes (proactive, on demand, forced); waits for one in flight (wait_idle).
   tokens::Refresher& refresher() noexcept { return *refresher_; }
 
   // Puts credentials in the cache and arms their proactive refresh and lifetime deadline.

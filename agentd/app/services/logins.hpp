@@ -33,6 +33,7 @@ class Logins {
  public:
   explicit Logins(boost::asio::any_io_executor executor) : executor_(std::move(executor)) {}
 
+  // Where login flows run.
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
   // True while a login of `profile` is under way (auth status: login_pending).
   bool pending(const std::string& profile) const;
