@@ -23,7 +23,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
-#include "agentd/app.hpp"
+#include "agentd/app/app.hpp"
 #include "agentd/config/config.hpp"
 #include "agentd/daemon/home_lock.hpp"
 #include "agentd/daemon/launch.hpp"
@@ -33,15 +33,13 @@
 #include "agentd/sandbox/seccomp.hpp"
 #include "agentd/server/listener.hpp"
 #include "agentd/server/server.hpp"
+#include "proto/exit_codes.hpp"
 #include "proto/paths.hpp"
 
 namespace {
 
 namespace asio = boost::asio;
 
-constexpr int kExitOk = 0;
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 constexpr std::chrono::seconds kExitGrace{10};  // after shutdown began, the longest we wait for the loop to drain
 
 constexpr const char* kUsage =
@@ -73,7 +71,7 @@ struct Options {
 
 [[noreturn]] void usage_error(const std::string& message) {
   std::fprintf(stderr, "fluxloop-agentd: %s\n\n%s", message.c_str(), kUsage);
-  std::exit(kExitUsage);
+  std::exit(proto::kExitUsage);
 }
 
 Options parse(int argc, char** argv) {
@@ -86,10 +84,10 @@ Options parse(int argc, char** argv) {
     const std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
       std::fputs(kUsage, stdout);
-      std::exit(kExitOk);
+      std::exit(proto::kExitOk);
     } else if (arg == "--version") {
       std::printf("fluxloop-agentd %s\n", FLUXLOOP_VERSION);
-      std::exit(kExitOk);
+      std::exit(proto::kExitOk);
     } else if (arg == "--foreground") {
       set_mode(Mode::foreground);
     } else if (arg == "--daemon") {
@@ -158,8 +156,8 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
   std::optional<agentd::server::Server> server;
   std::function<void(std::string)> begin_shutdown;
   const char* forced_store = std::getenv("FLUXLOOP_STORE");
-  agentd::App app(io.get_executor(),
-                  agentd::AppOptions{
+  agentd::app::App app(io.get_executor(),
+                  agentd::app::AppOptions{
                       .home = home,
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
@@ -176,7 +174,7 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
                   });
   server.emplace(io.get_executor(), listener.release_fd(), app);
 
-  int exit_code = kExitOk;
+  int exit_code = proto::kExitOk;
   bool shutting_down = false;
   bool drained = true;
   ExitWatchdog watchdog;
@@ -217,7 +215,7 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
         if (!started) {
           spdlog::error("cannot start: {}", started.error().message);
           report.failed(started.error().message);
-          exit_code = kExitError;
+          exit_code = proto::kExitError;
           begin_shutdown("start-up failed");
           co_return;
         }
@@ -236,7 +234,7 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
     report.failed(e.what());
     listener.remove();
     std::fflush(nullptr);
-    ::_exit(kExitError);  // coroutine frames may still refer to what we would destroy
+    ::_exit(proto::kExitError);  // coroutine frames may still refer to what we would destroy
   }
   if (watchdog.disarm() || !drained) {
     spdlog::warn("exiting with requests still pending");
@@ -273,21 +271,21 @@ int main(int argc, char** argv) {
   const std::string home = agentd::config::home_dir();
   if (auto private_home = agentd::daemon::check_home(home); !private_home) {
     spdlog::error("{}", private_home.error().message);
-    return kExitError;
+    return proto::kExitError;
   }
   const std::string requested = options.socket.empty() ? proto::default_socket_path() : options.socket;
   std::error_code ignored;
   auto home_lock = agentd::daemon::HomeLock::take(home, std::filesystem::absolute(requested, ignored).lexically_normal().string());
   if (!home_lock) {
     spdlog::error("{}", home_lock.error().message);
-    return kExitError;
+    return proto::kExitError;
   }
   // The listener comes first, even for --daemon: its errors reach the terminal, and the socket is live
   // before the parent prints where it is.
   auto listener = agentd::server::Listener::open(requested);
   if (!listener) {
     spdlog::error("{}", listener.error().message);
-    return kExitError;
+    return proto::kExitError;
   }
   home_lock->record(listener->path());  // systemd's socket, or ours made absolute
 
@@ -297,13 +295,13 @@ int main(int argc, char** argv) {
     auto log = agentd::daemon::open_daemon_log(home, log_path);
     if (!log) {
       spdlog::error("{}", log.error().message);
-      return kExitError;
+      return proto::kExitError;
     }
     try {
       report = agentd::daemon::daemonize(listener->path(), std::move(*log), log_path);
     } catch (const std::exception& e) {
       spdlog::error("cannot detach: {}", e.what());
-      return kExitError;
+      return proto::kExitError;
     }
     listener->record_pid();  // the lock file names the process that will hold it
     home_lock->record(listener->path());  // the child holds the inherited lock; it names itself
@@ -313,7 +311,7 @@ int main(int argc, char** argv) {
   if (auto sandboxed = agentd::sandbox::enter(); !sandboxed) {
     spdlog::error("{}", sandboxed.error().message);
     report.failed(sandboxed.error().message);
-    return kExitError;
+    return proto::kExitError;
   }
   return serve(options, home, *listener, report, startup_mask);
 }

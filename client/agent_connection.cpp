@@ -63,7 +63,7 @@ std::string octal_mode(mode_t mode) {
 }
 
 Failure untrusted(const std::string& what) {
-  return Failure{kExitPermissionDenied, what, FailureKind::local};
+  return Failure{proto::kExitPermissionDenied, what, FailureKind::local};
 }
 
 // Whoever listens at our path gets our API keys, passphrases and redact input, and can hand back
@@ -85,7 +85,7 @@ Outcome<proto::Ok> check_peer(int fd, const std::string& path) {
 }
 
 Failure unreachable(const std::string& path, const std::string& what) {
-  return Failure{kExitUnreachable,
+  return Failure{proto::kExitUnreachable,
                  "lost the agent at " + path + ": " + what + "; check it with `fluxloop agent status`, or restart it with `fluxloop agent stop`",
                  FailureKind::unreachable};
 }
@@ -113,7 +113,7 @@ Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
   sockaddr_un address{};
   address.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof(address.sun_path)) {
-    return Failure{kExitUnreachable,
+    return Failure{proto::kExitUnreachable,
                    "cannot use the agent socket path '" + path + "': it must be 1 to " +
                        std::to_string(sizeof(address.sun_path) - 1) + " bytes; set FLUXLOOP_AGENT_SOCK to a shorter path",
                    FailureKind::unreachable};
@@ -123,14 +123,14 @@ Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
   for (;;) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-      return Failure{kExitUnreachable, std::string("cannot create a socket: ") + std::strerror(errno),
+      return Failure{proto::kExitUnreachable, std::string("cannot create a socket: ") + std::strerror(errno),
                      FailureKind::unreachable};
     }
     AgentConnection connection(fd, path);
     // A Unix-socket connect never waits for the peer: it succeeds, or fails at once (EAGAIN when
     // the agent's backlog is full), so no timeout is needed here.
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) == 0) {
-      if (auto trusted = check_peer(fd, path); !trusted) return std::move(trusted).failure();
+      FLUXLOOP_CHECK(check_peer(fd, path));
       return connection;
     }
     const int err = errno;
@@ -139,7 +139,7 @@ Outcome<AgentConnection> AgentConnection::open(const std::string& path) {
       continue;
     }
     const bool nobody = err == ENOENT || err == ECONNREFUSED;
-    return Failure{kExitUnreachable, "cannot reach the agent at " + path + " (" + std::strerror(err) + ")",
+    return Failure{proto::kExitUnreachable, "cannot reach the agent at " + path + " (" + std::strerror(err) + ")",
                    nobody ? FailureKind::no_listener : FailureKind::unreachable};
   }
 }
@@ -177,13 +177,13 @@ Outcome<std::string> AgentConnection::exchange(const std::string& frame, int tim
   };
 
   unsigned char header[proto::kHeaderSize];
-  if (auto s = read_exact(reinterpret_cast<char*>(header), sizeof(header)); !s) return std::move(s).failure();
+  FLUXLOOP_CHECK(read_exact(reinterpret_cast<char*>(header), sizeof(header)));
   auto length = proto::decode_header(std::span<const unsigned char, proto::kHeaderSize>(header));
   if (!length) {
-    return Failure{kExitError, "bad reply from the agent at " + path_ + ": " + length.error().message, FailureKind::agent};
+    return Failure{proto::kExitError, "bad reply from the agent at " + path_ + ": " + length.error().message, FailureKind::agent};
   }
   std::string body(*length, '\0');
-  if (auto s = read_exact(body.data(), body.size()); !s) return std::move(s).failure();
+  FLUXLOOP_CHECK(read_exact(body.data(), body.size()));
   return body;
 }
 

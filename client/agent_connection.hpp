@@ -31,7 +31,7 @@ class AgentConnection {
     std::string frame = proto::encode_request(id, request);
     auto body = exchange(frame, timeout_ms);
     proto::wipe(frame);  // it may carry a passphrase or a key (agent lock, --api-key)
-    if (!body) return std::move(body).failure();
+    if (!body) return std::move(body).error();
     auto reply = proto::decode_reply<typename Req::Reply>(*body, id);
     proto::wipe(*body);  // it may carry a token
     if (!reply) return failure_from_agent(reply.error());

@@ -75,12 +75,12 @@ Outcome<AgentConnection*> App::connect(Autostart autostart) {
   if (env_.socket_is_default) {
     // Nobody vouches for a default path: a directory someone else made first would get our requests.
     const std::string dir = std::filesystem::path(path).parent_path().string();
-    if (auto private_dir = ensure_private_socket_dir(dir); !private_dir) return std::move(private_dir).failure();
+    FLUXLOOP_CHECK(ensure_private_socket_dir(dir));
   }
   auto first = AgentConnection::open(path);
   if (first) return use(std::move(first).value());
 
-  Failure failure = std::move(first).failure();
+  Failure failure = std::move(first).error();
   if (failure.kind == FailureKind::local) return failure;  // refused: a server of another uid
   if (failure.kind != FailureKind::no_listener) {
     failure.message += ": check that FLUXLOOP_AGENT_SOCK names the socket of your own agent";
@@ -92,7 +92,7 @@ Outcome<AgentConnection*> App::connect(Autostart autostart) {
     if (const std::string recorded = recorded_agent_socket(env_.home); !recorded.empty() && recorded != path) {
       auto found = AgentConnection::open(recorded);
       if (found) return use(std::move(found).value());
-      if (found.failure().kind == FailureKind::local) return std::move(found).failure();
+      if (found.error().kind == FailureKind::local) return std::move(found).error();
     }
   }
   if (autostart == Autostart::never) return failure;  // the caller words this case itself
@@ -106,10 +106,10 @@ Outcome<AgentConnection*> App::connect(Autostart autostart) {
   // then our own agentd exits non-zero ("agent already running") while the socket does answer.
   auto second = AgentConnection::open(path);
   if (second) return use(std::move(second).value());
-  Failure again = std::move(second).failure();
+  Failure again = std::move(second).error();
   if (again.kind == FailureKind::local) return again;
   if (!started) {
-    again.message += "; " + started.failure().message;
+    again.message += "; " + started.error().message;
   } else {
     again.message += " although fluxloop-agentd --daemon reported success; run `fluxloop-agentd --foreground --socket " +
                      path + "` to see what it does";

@@ -50,7 +50,7 @@ class App {
   Outcome<typename Req::Reply> call(const Req& request, Autostart autostart = Autostart::allowed,
                                     int timeout_ms = kRequestTimeoutMs) {
     auto connection = connect(autostart);
-    if (!connection) return std::move(connection).failure();
+    if (!connection) return std::move(connection).error();
     return (*connection)->call(request, timeout_ms);
   }
 

@@ -38,7 +38,7 @@ std::string next_step() {
 }
 
 Failure start_failure(const std::string& what) {
-  return Failure{kExitUnreachable, "could not start the agent: " + what, FailureKind::unreachable};
+  return Failure{proto::kExitUnreachable, "could not start the agent: " + what, FailureKind::unreachable};
 }
 
 }  // namespace

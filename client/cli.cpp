@@ -301,7 +301,7 @@ void build_completion(CLI::App& root, Tree& t) {
   c->add_option("SHELL", t.completion_shell, "bash, zsh or fish")->required()->check(CLI::IsMember({"bash", "zsh", "fish"}));
   on_run(c, t, [&t] {
     print_value(completion_script(command_specs(), *parse_shell(t.completion_shell)));
-    return kExitOk;
+    return proto::kExitOk;
   });
 }
 
@@ -468,22 +468,22 @@ int run_cli(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
       root.exit(e);  // --help / --version: requested output, on stdout
-      return finish_output() ? kExitOk : kExitError;
+      return finish_output() ? proto::kExitOk : proto::kExitError;
     }
     // Bare `fluxloop` on a fresh machine: the one command to run next, rather than a list of groups.
     if (const std::string hint = argc == 1 ? first_run_hint(app) : ""; !hint.empty()) {
       note(hint);
-      return kExitUsage;
+      return proto::kExitUsage;
     }
     note(usage_message(e, root) + "\nfluxloop: run `" + command_path(root) + " --help` for usage");
-    return kExitUsage;
+    return proto::kExitUsage;
   }
   if (!tree.action) {
     note("no command given; run `" + command_path(root) + " --help` for usage");
-    return kExitUsage;
+    return proto::kExitUsage;
   }
   const int code = tree.action();
-  if (!finish_output() && code == kExitOk) return kExitError;
+  if (!finish_output() && code == proto::kExitOk) return proto::kExitError;
   return code;
 }
 

@@ -20,23 +20,23 @@ constexpr auto kStopPoll = std::chrono::milliseconds(10);
 
 int agent_status(App& app, const AgentStatusOptions& options) {
   auto reply = app.call(proto::AgentStatus{});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.json) {
     print_message_json(*reply);
   } else {
     print_value(render_agent_status(*reply));
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int agent_stop(App& app) {
   auto reply = app.call(proto::AgentStop{}, Autostart::never);
   if (!reply) {
-    if (reply.failure().kind == FailureKind::no_listener) {
+    if (reply.error().kind == FailureKind::no_listener) {
       note("no agent is running at " + app.env().socket_path + "; nothing to stop");
-      return kExitOk;
+      return proto::kExitOk;
     }
-    return report(reply.failure());
+    return report(reply.error());
   }
   const std::string stopped = app.socket_path();  // perhaps the home's agent, not the default path
   app.disconnect();
@@ -47,12 +47,12 @@ int agent_stop(App& app) {
     auto probe = AgentConnection::open(stopped);
     if (!probe) {
       note("agent stopped");
-      return kExitOk;
+      return proto::kExitOk;
     }
     timespec ts{0, static_cast<long>(std::chrono::nanoseconds(kStopPoll).count())};
     ::nanosleep(&ts, nullptr);
   }
-  return report(Failure{kExitError, "the agent at " + stopped + " accepted the stop request but still answers after " +
+  return report(Failure{proto::kExitError, "the agent at " + stopped + " accepted the stop request but still answers after " +
                                         std::to_string(kStopWait.count()) + " s; check `fluxloop agent status`, or end it with SIGTERM"});
 }
 

@@ -37,11 +37,11 @@ std::string error_text(const std::string& body) {
 }  // namespace
 
 int exit_code_for_status(std::int64_t status) {
-  if (status >= 200 && status < 300) return kExitOk;
-  if (status == 401) return kExitLoginRequired;
-  if (status == 403) return kExitPermissionDenied;
-  if (status == 429 || status >= 500) return kExitNetwork;
-  return kExitError;
+  if (status >= 200 && status < 300) return proto::kExitOk;
+  if (status == 401) return proto::kExitLoginRequired;
+  if (status == 403) return proto::kExitPermissionDenied;
+  if (status == 429 || status >= 500) return proto::kExitNetwork;
+  return proto::kExitError;
 }
 
 std::string describe_status(std::int64_t status, const std::string& body) {
@@ -60,22 +60,22 @@ int api(App& app, const ApiOptions& options) {
   std::string method = options.method;
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
   if (std::find(kMethods.begin(), kMethods.end(), method) == kMethods.end()) {
-    return report(Failure{kExitUsage, "unsupported method '" + options.method + "': use GET, HEAD, POST, PUT, PATCH or DELETE"});
+    return report(Failure{proto::kExitUsage, "unsupported method '" + options.method + "': use GET, HEAD, POST, PUT, PATCH or DELETE"});
   }
   if (options.path.empty() || options.path.front() != '/') {
-    return report(Failure{kExitUsage, "PATH must start with '/' (e.g. /v1/me)"});
+    return report(Failure{proto::kExitUsage, "PATH must start with '/' (e.g. /v1/me)"});
   }
   if (!options.data.empty() && !nlohmann::json::accept(options.data)) {
-    return report(Failure{kExitUsage, "--data is not valid JSON"});
+    return report(Failure{proto::kExitUsage, "--data is not valid JSON"});
   }
   auto target = apikeys_target(options.common, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   proto::ApiRequest request{.target = std::move(*target), .method = method, .path = options.path, .body = options.data};
   auto reply = app.call(request);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (!reply->body.empty()) print_value(reply->body);
   const int code = exit_code_for_status(reply->status);
-  if (code != kExitOk) note(describe_status(reply->status, reply->body));
+  if (code != proto::kExitOk) note(describe_status(reply->status, reply->body));
   return code;
 }
 

@@ -52,7 +52,7 @@ Outcome<proto::Target> keys_target(const ApiKeysCommon& common, const Environmen
   if (!target) return target;
   char cwd[PATH_MAX];
   auto project = project_id_of(common.project_id, ::getcwd(cwd, sizeof cwd) ? std::string(cwd) : std::string("."));
-  if (!project) return std::move(project).failure();
+  if (!project) return std::move(project).error();
   target->project_id = std::move(*project);
   return target;
 }
@@ -63,12 +63,12 @@ Outcome<std::string> key_argument(const std::string& argument) {
   if (argument != "-") return argument;
   std::string line;
   for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
-    if (line.size() >= kMaxStdinKey) return Failure{kExitUsage, "the key read from stdin is too long"};
+    if (line.size() >= kMaxStdinKey) return Failure{proto::kExitUsage, "the key read from stdin is too long"};
     line += static_cast<char>(c);
   }
   while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.pop_back();
   while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) line.erase(0, 1);
-  if (line.empty()) return Failure{kExitUsage, "'-' reads the key or id from stdin, but stdin held none"};
+  if (line.empty()) return Failure{proto::kExitUsage, "'-' reads the key or id from stdin, but stdin held none"};
   return line;
 }
 
@@ -101,14 +101,14 @@ std::string render_api_key(const proto::ApiKeyRecord& r) {
 
 int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
   auto target = keys_target(options.common, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   proto::ApiKeyCreate request{.target = std::move(*target),
                               .name = options.name,
                               .scope = options.scope,
                               .type = options.type,
                               .store_profile = options.store};
   auto reply = app.call(request);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.common.json) {
     print_message_json(*reply);
   } else if (!reply->key.empty()) {
@@ -122,14 +122,14 @@ int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
     note("created API key " + r.id + " (" + r.scope + ", " + r.type +
          "). This key will not be shown again: store it now (a secret manager, or `--store PROFILE` next time)");
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int apikeys_list(App& app, const ApiKeysCommon& options) {
   auto target = keys_target(options, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   auto reply = app.call(proto::ApiKeyList{.target = std::move(*target)});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.json) {
     print_message_json(*reply);
   } else if (reply->keys.empty()) {
@@ -137,46 +137,46 @@ int apikeys_list(App& app, const ApiKeysCommon& options) {
   } else {
     print_value(render_api_keys(reply->keys));
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int apikeys_info(App& app, const ApiKeysKeyOptions& options) {
   auto key = key_argument(options.key_or_id);
-  if (!key) return report(key.failure());
+  if (!key) return report(key.error());
   auto target = keys_target(options.common, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   auto reply = app.call(proto::ApiKeyInfo{.target = std::move(*target), .key_or_id = std::move(*key)});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.common.json) print_message_json(reply->record);
   else print_value(render_api_key(reply->record));
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int apikeys_revoke(App& app, const ApiKeysKeyOptions& options) {
   // No prompt (CONTRACT.md): a leaked key must die fast.
   auto key = key_argument(options.key_or_id);
-  if (!key) return report(key.failure());
+  if (!key) return report(key.error());
   auto target = keys_target(options.common, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   auto reply = app.call(proto::ApiKeyRevoke{.target = std::move(*target), .key_or_id = std::move(*key)});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   const proto::ApiKeyRecord& record = reply->record;
   if (options.common.json) print_message_json(record);
   note("revoked API key " + record.id + (record.name.empty() ? "" : " (" + record.name + ")"));
   warn_holders(record);
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int apikeys_rotate(App& app, const ApiKeysRotateOptions& options) {
   auto name = key_argument(options.name_or_id);
-  if (!name) return report(name.failure());
+  if (!name) return report(name.error());
   auto target = keys_target(options.common, app.env());
-  if (!target) return report(target.failure());
+  if (!target) return report(target.error());
   proto::ApiKeyRotate request{.target = std::move(*target),
                               .name_or_id = std::move(*name),
                               .grace_seconds = parse_seconds(options.grace).value_or(0)};
   auto reply = app.call(request);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.common.json) print_message_json(*reply);
   else if (!reply->key.empty()) print_value(reply->key);
   std::string message = "rotated API key " + reply->old_id + " -> " + reply->record.id;
@@ -184,7 +184,7 @@ int apikeys_rotate(App& app, const ApiKeysRotateOptions& options) {
   message += reply->revoke_at.empty() ? "; the old key is revoked" : "; the old key is revoked at " + reply->revoke_at;
   note(message);
   if (!reply->key.empty()) note("no profile held the old key, so the replacement is printed: it will not be shown again");
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 }  // namespace client

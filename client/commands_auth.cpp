@@ -52,43 +52,43 @@ int auth_import(App& app, const AuthImportOptions& options) {
   std::string absolute = options.file;
   if (absolute.empty() || absolute.front() != '/') {
     std::unique_ptr<char, decltype(&::free)> cwd(::getcwd(nullptr, 0), &::free);
-    if (!cwd) return report(Failure{kExitError, "cannot import " + options.file + ": " + std::strerror(errno)});
+    if (!cwd) return report(Failure{proto::kExitError, "cannot import " + options.file + ": " + std::strerror(errno)});
     absolute = std::string(cwd.get()) + "/" + options.file;
   }
   struct stat st {};
   if (::lstat(absolute.c_str(), &st) != 0) {
-    return report(Failure{kExitError, "cannot import " + options.file + ": " + std::strerror(errno) +
+    return report(Failure{proto::kExitError, "cannot import " + options.file + ": " + std::strerror(errno) +
                                           " (give the path of a credentials file; see docs/cli.md for its format)"});
   }
   auto reply = app.call(import_request(absolute, options.profile, app.env()));
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (reply->profiles.empty()) {
     note("nothing imported from " + options.file);
   } else {
     note("imported " + std::string(reply->profiles.size() == 1 ? "profile " : "profiles ") + joined(reply->profiles));
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int auth_token(App& app, const AuthTokenOptions& options) {
   auto credential = choose_credential(credential_inputs(options, app.env()));
-  if (!credential) return report(credential.failure());
+  if (!credential) return report(credential.error());
   if (!credential->from_agent()) {
     // FLUXLOOP_TOKEN, FLUXLOOP_API_KEY or --api-key: printed as given, no agent needed (CI).
     print_value(credential->value);
-    return kExitOk;
+    return proto::kExitOk;
   }
   const std::int64_t min_valid = parse_seconds(options.min_valid).value_or(0);
   auto reply = app.call(token_request(*credential, min_valid));
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   print_value(reply->token);
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int auth_status(App& app, const AuthStatusOptions& options) {
   const proto::AuthStatus request = status_request(options.profile, app.env());
   auto reply = app.call(request);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.json) {
     print_message_json(*reply);
   } else {
@@ -101,9 +101,9 @@ int auth_status(App& app, const AuthStatusOptions& options) {
   // can run `fluxloop auth status --profile P || fluxloop auth login --profile P`.
   if (!request.profile.empty() && reply->profiles.size() == 1 && needs_login(reply->profiles.front().state)) {
     if (!options.json) note("profile " + request.profile + " needs a login: run `fluxloop auth login --profile " + request.profile + "`");
-    return kExitLoginRequired;
+    return proto::kExitLoginRequired;
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 }  // namespace client

@@ -16,9 +16,9 @@ Outcome<Passphrase> obtain(const AgentLockOptions& options, std::string_view pro
   auto first = read_passphrase_tty(prompt);
   if (!first || confirm == Confirm::once) return first;
   auto second = read_passphrase_tty("Repeat the passphrase: ");
-  if (!second) return std::move(second).failure();
+  if (!second) return std::move(second).error();
   if (first->text() != second->text()) {
-    return Failure{kExitError, "the passphrases differ; the agent was not locked", FailureKind::local};
+    return Failure{proto::kExitError, "the passphrases differ; the agent was not locked", FailureKind::local};
   }
   return first;
 }
@@ -26,8 +26,8 @@ Outcome<Passphrase> obtain(const AgentLockOptions& options, std::string_view pro
 // The agent, without starting one: locking or unlocking an agent that does not run means nothing.
 Outcome<proto::AgentStatusReply> running_agent(App& app, std::string_view action) {
   auto status = app.call(proto::AgentStatus{}, Autostart::never);
-  if (!status && status.failure().kind == FailureKind::no_listener) {
-    Failure f = std::move(status).failure();
+  if (!status && status.error().kind == FailureKind::no_listener) {
+    Failure f = std::move(status).error();
     f.message += ": no agent is running, so there is nothing to " + std::string(action);
     return f;
   }
@@ -49,29 +49,29 @@ Outcome<proto::OkReply> send(App& app, Passphrase& passphrase) {
 
 int agent_lock(App& app, const AgentLockOptions& options) {
   auto status = running_agent(app, "lock");
-  if (!status) return report(status.failure());
-  if (status->locked) return report(Failure{kExitError, "the agent is already locked; unlock it with `fluxloop agent unlock`"});
+  if (!status) return report(status.error());
+  if (status->locked) return report(Failure{proto::kExitError, "the agent is already locked; unlock it with `fluxloop agent unlock`"});
   auto passphrase = obtain(options, "Passphrase to lock the agent: ", Confirm::twice);
-  if (!passphrase) return report(passphrase.failure());
+  if (!passphrase) return report(passphrase.error());
   auto reply = send<proto::AgentLock>(app, *passphrase);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   note("agent locked: it serves no token or key until `fluxloop agent unlock` (refreshes go on)");
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int agent_unlock(App& app, const AgentLockOptions& options) {
   auto status = running_agent(app, "unlock");
-  if (!status) return report(status.failure());
+  if (!status) return report(status.error());
   if (!status->locked) {
     note("the agent is not locked");
-    return kExitOk;
+    return proto::kExitOk;
   }
   auto passphrase = obtain(options, "Passphrase to unlock the agent: ", Confirm::once);
-  if (!passphrase) return report(passphrase.failure());
+  if (!passphrase) return report(passphrase.error());
   auto reply = send<proto::AgentUnlock>(app, *passphrase);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   note("agent unlocked");
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 }  // namespace client

@@ -119,7 +119,7 @@ void open_or_show(const std::string& url, const AuthLoginOptions& options, const
   const auto command = browser_command(it == session.end() ? std::string_view() : std::string_view(it->second), url);
   note("Opening " + url + " in your browser…");
   if (auto opened = open_browser(command); !opened) {
-    note(opened.failure().message);
+    note(opened.error().message);
     note("Open this URL to log in: " + url);
   }
 }
@@ -202,7 +202,7 @@ int login_wait_timeout_ms(std::int64_t expires_in) {
 }
 
 Outcome<proto::Ok> open_browser(const std::vector<std::string>& command) {
-  if (command.empty()) return Failure{kExitError, "no browser command"};
+  if (command.empty()) return Failure{proto::kExitError, "no browser command"};
   // Everything the helper needs is prepared before fork: the child only spawns, waits and exits.
   std::vector<std::string> args = command;
   std::vector<char*> argv = c_strings(args);
@@ -213,7 +213,7 @@ Outcome<proto::Ok> open_browser(const std::vector<std::string>& command) {
 
   std::fflush(nullptr);  // nothing buffered may be written twice by the child
   const pid_t helper = ::fork();
-  if (helper < 0) return Failure{kExitError, std::string("could not open a browser: fork failed (") + std::strerror(errno) + ")"};
+  if (helper < 0) return Failure{proto::kExitError, std::string("could not open a browser: fork failed (") + std::strerror(errno) + ")"};
   if (helper == 0) run_browser_helper(argv.data(), envp.data());
   int status = 0;
   pid_t r;
@@ -221,10 +221,10 @@ Outcome<proto::Ok> open_browser(const std::vector<std::string>& command) {
     r = ::waitpid(helper, &status, 0);
   } while (r < 0 && errno == EINTR);
   const std::string what = command.size() > 1 && command.front() == "xdg-open" ? "xdg-open" : "the BROWSER command '" + command.front() + "'";
-  if (r != helper) return Failure{kExitError, "could not open a browser: lost track of " + what};
+  if (r != helper) return Failure{proto::kExitError, "could not open a browser: lost track of " + what};
   const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   if (code != 0) {
-    return Failure{kExitError, "could not open a browser: " + what + " " + describe_status(code) +
+    return Failure{proto::kExitError, "could not open a browser: " + what + " " + describe_status(code) +
                                    " (set BROWSER to your browser's command, or use --no-browser)"};
   }
   return proto::Ok{};
@@ -246,13 +246,13 @@ int auth_login(App& app, const AuthLoginOptions& options) {
          "(pass --no-browser to get a browser URL instead)");
   }
   auto started = app.call(plan.request, Autostart::allowed, kLoginStartTimeoutMs);
-  if (!started) return report(started.failure());
+  if (!started) return report(started.error());
   const proto::LoginStartReply& s = *started;
   // Whatever the agent relays, only an https page is opened or offered: never a local file, a
   // script URL or a plain-http page someone could tamper with.
   const std::string& page = s.method == proto::LoginMethod::browser ? s.url : s.verification_uri;
   if (!openable_login_url(page)) {
-    return report(Failure{kExitError, "refusing the login URL the agent handed over for profile " + s.profile +
+    return report(Failure{proto::kExitError, "refusing the login URL the agent handed over for profile " + s.profile +
                                           ": it is not an https:// URL (" + proto::printable(page.substr(0, 64)) +
                                           "); check the profile's issuer or endpoint with `fluxloop profile list`"});
   }
@@ -267,33 +267,33 @@ int auth_login(App& app, const AuthLoginOptions& options) {
   if (options.no_wait) {
     note("The agent finishes the login of profile " + s.profile + " in the background once you approve it; " +
          "`fluxloop auth status --profile " + s.profile + "` shows 'login pending' until then");
-    return kExitOk;
+    return proto::kExitOk;
   }
 
   auto done = app.call(proto::LoginWait{.login_id = s.login_id}, Autostart::never, login_wait_timeout_ms(s.expires_in));
   if (!done) {
-    Failure failure = std::move(done).failure();
+    Failure failure = std::move(done).error();
     failure.message = "login to profile " + s.profile + " failed: " + failure.message;
-    if (failure.exit_code == kExitPermissionDenied) {
+    if (failure.exit_code == proto::kExitPermissionDenied) {
       failure.message += "; run `fluxloop auth login --profile " + s.profile + "` to try again";
     }
     return report(failure);
   }
   note("Logged in to profile " + done->profile + (done->user_email.empty() ? "" : " as " + done->user_email));
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int auth_refresh(App& app, const AuthRefreshOptions& options) {
   auto reply = app.call(refresh_request(options.profile, app.env()), Autostart::allowed, kRefreshTimeoutMs);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (reply->expires_at.empty()) note("Refreshed profile " + reply->profile);
   else note("Refreshed profile " + reply->profile + "; the new token expires at " + reply->expires_at);
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int auth_logout(App& app, const AuthLogoutOptions& options) {
   auto reply = app.call(logout_request(options.profile, app.env()), Autostart::allowed, kLogoutTimeoutMs);
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   // Exit 0 even when the server could not be told: the agent has forgotten the tokens, which is
   // what logout promises offline (CONTRACT.md); the warning says what did not happen.
   if (reply->revoked) {
@@ -302,7 +302,7 @@ int auth_logout(App& app, const AuthLogoutOptions& options) {
     note("Logged out of profile " + reply->profile);
     if (!reply->warning.empty()) note("warning: " + reply->warning);
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 }  // namespace client

@@ -32,14 +32,14 @@ std::string absolute_path(const std::string& path, const std::string& cwd) {
 
 int profile_add(App& app, const ProfileAddOptions& options) {
   auto reply = app.call(profile_add_request(options));
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   note("added profile " + options.name + "; log in with `fluxloop auth login --profile " + options.name + "`");
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int profile_list(App& app, const ProfileListOptions& options) {
   auto reply = app.call(proto::ProfileList{});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.json) {
     print_message_json(*reply);
   } else if (reply->profiles.empty()) {
@@ -47,35 +47,35 @@ int profile_list(App& app, const ProfileListOptions& options) {
   } else {
     print_value(render_profile_list(*reply));
   }
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int profile_remove(App& app, const ProfileRemoveOptions& options) {
   auto reply = app.call(proto::ProfileRemove{.name = options.name});
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   note("removed profile " + options.name);
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 int config_set(App& app, const ConfigSetOptions& options) {
   ConfigSetOptions resolved = options;
   // A value outside the setting's choices is a usage error, caught before asking the agent.
   if (options.key == "cli_bridge" && options.value != "on" && options.value != "off") {
-    return report(Failure{kExitUsage, "cli_bridge is `on` or `off`, not '" + options.value + "'"});
+    return report(Failure{proto::kExitUsage, "cli_bridge is `on` or `off`, not '" + options.value + "'"});
   }
   if (options.key == "api_key_file") {
     char cwd[PATH_MAX];
-    if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Failure{kExitError, "cannot tell the current directory"});
+    if (::getcwd(cwd, sizeof cwd) == nullptr) return report(Failure{proto::kExitError, "cannot tell the current directory"});
     resolved.value = absolute_path(options.value, cwd);
   }
   auto reply = app.call(config_set_request(resolved));
-  if (!reply) return report(reply.failure());
+  if (!reply) return report(reply.error());
   if (options.key == "profile") note("default profile is now " + options.value);
   else if (options.key == "api_key_file" && resolved.value.empty()) note("api_key_file unset");
   else if (options.key == "cli_bridge") note(options.value == "on" ? "cli_bridge on: the agent keeps ~/.fluxloop/auth.json fresh for the platform CLI" : "cli_bridge off: the agent no longer keeps ~/.fluxloop/auth.json (its own copy removed)");
   else if (options.key == "api_key_file") note("api_key_file is now " + resolved.value + " (used when no --profile, FLUXLOOP_TOKEN, FLUXLOOP_API_KEY or FLUXLOOP_PROFILE is given)");
   else note(options.key + " set");
-  return kExitOk;
+  return proto::kExitOk;
 }
 
 }  // namespace client

@@ -18,7 +18,7 @@ namespace {
 constexpr std::size_t kBuffer = proto::kMaxRedactInput;
 
 Failure io_failure(const char* what) {
-  return Failure{kExitError, std::string("cannot ") + what + " (" + std::strerror(errno) + ")"};
+  return Failure{proto::kExitError, std::string("cannot ") + what + " (" + std::strerror(errno) + ")"};
 }
 
 // One read of whatever stdin has now (so a slow producer's lines come out promptly): appended to
@@ -57,7 +57,7 @@ bool write_all(std::string_view bytes) {
 // stateless, so it is sent again once on a fresh connection.
 Outcome<proto::RedactReply> send(App& app, const proto::Redact& request) {
   auto reply = app.call(request);
-  if (reply || reply.failure().kind != FailureKind::unreachable) return reply;
+  if (reply || reply.error().kind != FailureKind::unreachable) return reply;
   app.disconnect();
   return app.call(request);
 }
@@ -71,26 +71,26 @@ int redact(App& app) {
   for (;;) {
     if (!at_end && buffer.size() < kBuffer) {
       auto more = read_some(buffer);
-      if (!more) return report(more.failure());
+      if (!more) return report(more.error());
       at_end = !*more;
     }
     if (buffer.empty()) {
-      if (at_end) return kExitOk;
+      if (at_end) return proto::kExitOk;
       continue;
     }
     proto::Redact request;
     request.data = proto::base64_encode(buffer);
     request.final = at_end;
     auto reply = send(app, request);
-    if (!reply) return report(reply.failure());
+    if (!reply) return report(reply.error());
     auto output = proto::base64_decode(reply->data);
     if (!output || reply->consumed < 0 || static_cast<std::size_t>(reply->consumed) > buffer.size()) {
-      return report(Failure{kExitError, "bad redact reply from the agent (invalid data or length); nothing more was written"});
+      return report(Failure{proto::kExitError, "bad redact reply from the agent (invalid data or length); nothing more was written"});
     }
     const auto consumed = static_cast<std::size_t>(reply->consumed);
     // The agent must decide something of a full buffer or of the last chunk, else this would spin.
     if (consumed == 0 && (at_end || buffer.size() == kBuffer)) {
-      return report(Failure{kExitError, "the agent made no progress redacting the input; check `fluxloop agent status`"});
+      return report(Failure{proto::kExitError, "the agent made no progress redacting the input; check `fluxloop agent status`"});
     }
     if (!write_all(*output)) return report(io_failure("write to standard output"));
     buffer.erase(0, consumed);

@@ -38,7 +38,7 @@ bool home_is_empty() {
 std::string first_run_hint(App& app) {
   auto reply = app.call(proto::ProfileList{}, Autostart::never);
   if (reply) return reply->profiles.empty() ? kHint : "";
-  if (reply.failure().kind == FailureKind::no_listener && home_is_empty()) return kHint;
+  if (reply.error().kind == FailureKind::no_listener && home_is_empty()) return kHint;
   return "";
 }
 

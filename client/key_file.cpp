@@ -53,7 +53,7 @@ std::optional<std::string> read_all(int fd, std::size_t limit, int& error) {
 }
 
 Failure key_file_failure(const std::string& path, const std::string& why) {
-  return Failure{kExitError,
+  return Failure{proto::kExitError,
                  "cannot use the API key file " + path + " (the api_key_file setting): " + why +
                      "; fix it or unset the setting with `fluxloop config set api_key_file ''`",
                  FailureKind::local};
@@ -76,32 +76,32 @@ Outcome<std::optional<std::string>> api_key_file_setting(const std::string& conf
   Fd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (file.fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
-    return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
+    return Failure{proto::kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
   }
   // The setting names a file whose key we send: only a config.json of ours that nobody else can write
   // may name it (the agent applies the same rule to the whole file).
   struct stat st {};
-  if (::fstat(file.fd, &st) != 0) return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
+  if (::fstat(file.fd, &st) != 0) return Failure{proto::kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
   if (st.st_uid != ::geteuid()) {
-    return Failure{kExitError,
+    return Failure{proto::kExitError,
                    "refusing " + config_path + ": it is owned by uid " + std::to_string(st.st_uid) + ", not by you (uid " +
                        std::to_string(::geteuid()) + "); check it, then `chown` it to yourself",
                    FailureKind::local};
   }
   if ((st.st_mode & 022) != 0) {
-    return Failure{kExitError,
+    return Failure{proto::kExitError,
                    "refusing " + config_path + ": it is writable by other users; check it, then `chmod 600 " + config_path + "`",
                    FailureKind::local};
   }
   int error = 0;
   auto text = read_all(file.fd, kMaxConfigBytes, error);
-  if (!text) return Failure{kExitError, "cannot read " + config_path + ": " + std::strerror(error), FailureKind::local};
+  if (!text) return Failure{proto::kExitError, "cannot read " + config_path + ": " + std::strerror(error), FailureKind::local};
   // `auth token` without a profile reads this file on every run: skip the JSON parse (most of the
   // cost) when the setting cannot be in it. A corrupt file is still reported when it could be.
   if (text->find("\"api_key_file\"") == std::string::npos) return std::optional<std::string>();
   const auto document = nlohmann::json::parse(*text, nullptr, false);
   if (document.is_discarded() || !document.is_object()) {
-    return Failure{kExitError, "cannot read " + config_path + ": not a JSON object (the agent reports what is wrong)",
+    return Failure{proto::kExitError, "cannot read " + config_path + ": not a JSON object (the agent reports what is wrong)",
                    FailureKind::local};
   }
   const auto it = document.find("api_key_file");
@@ -121,7 +121,7 @@ Outcome<std::string> read_api_key_file(const std::string& path) {
   if (st.st_uid != ::geteuid()) return key_file_failure(path, "the file is owned by another user");
   // Checked on the open descriptor, so the file judged is the file read.
   if ((st.st_mode & 077) != 0) {
-    return Failure{kExitError,
+    return Failure{proto::kExitError,
                    "refusing the API key file " + path + ": it is readable or writable by other users; run `chmod 600 " +
                        path + "`",
                    FailureKind::local};
@@ -143,10 +143,10 @@ Outcome<std::string> read_api_key_file(const std::string& path) {
 
 Outcome<std::optional<std::string>> configured_api_key() {
   auto setting = api_key_file_setting(config_path_from_environment());
-  if (!setting) return std::move(setting).failure();
+  if (!setting) return std::move(setting).error();
   if (!*setting) return std::optional<std::string>();
   auto key = read_api_key_file(**setting);
-  if (!key) return std::move(key).failure();
+  if (!key) return std::move(key).error();
   return std::optional<std::string>(std::move(*key));
 }
 

@@ -3,20 +3,12 @@
 
 #include <string>
 #include <utility>
-#include <variant>
 
+#include "proto/exit_codes.hpp"
+#include "proto/expected.hpp"
 #include "proto/result.hpp"
 
 namespace client {
-
-// Process exit codes (CONTRACT.md "Exit codes").
-inline constexpr int kExitOk = 0;
-inline constexpr int kExitError = 1;
-inline constexpr int kExitUsage = 2;
-inline constexpr int kExitLoginRequired = 3;
-inline constexpr int kExitUnreachable = 4;
-inline constexpr int kExitPermissionDenied = 5;
-inline constexpr int kExitNetwork = 6;
 
 // Where a failure came from; decides whether autostarting the agent can help.
 enum class FailureKind {
@@ -28,7 +20,7 @@ enum class FailureKind {
 
 // One failure: the exit code and a message that names the cause and the next step. Never holds a secret.
 struct Failure {
-  int exit_code = kExitError;
+  int exit_code = proto::kExitError;
   std::string message;
   FailureKind kind = FailureKind::local;
 };
@@ -37,27 +29,8 @@ struct Failure {
 // plus a hint when the agent does not speak this client's protocol.
 Failure failure_from_agent(const proto::Error& error);
 
-// Either a value or a Failure. Same shape as proto::Result, so code reads the same on both sides.
+// Either a value or a Failure: proto::Expected, the same template as proto::Result.
 template <typename T>
-class [[nodiscard]] Outcome {
- public:
-  Outcome(T value) : v_(std::move(value)) {}       // NOLINT(google-explicit-constructor)
-  Outcome(Failure failure) : v_(std::move(failure)) {}  // NOLINT(google-explicit-constructor)
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Failure& failure() const& { return std::get<1>(v_); }
-  Failure&& failure() && { return std::get<1>(std::move(v_)); }
-
- private:
-  std::variant<T, Failure> v_;
-};
+using Outcome = proto::Expected<T, Failure>;
 
 }  // namespace client

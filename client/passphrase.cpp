@@ -33,7 +33,7 @@ struct Fd {
   }
 };
 
-Failure failure(const std::string& message) { return Failure{kExitError, message, FailureKind::local}; }
+Failure failure(const std::string& message) { return Failure{proto::kExitError, message, FailureKind::local}; }
 
 void write_all(int fd, std::string_view text) {
   while (!text.empty()) {

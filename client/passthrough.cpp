@@ -65,7 +65,7 @@ std::string command_name(int argc, char** argv) {
 void freshen(App& app) {
   auto reply = app.call(proto::BridgeSync{.min_valid = kPassThroughMinValid});
   if (!reply) {
-    const Failure& failure = reply.failure();
+    const Failure& failure = reply.error();
     // No agent and none may be started: nothing to freshen, and nothing to say.
     if (failure.kind == FailureKind::no_listener) return;
     note("could not freshen the platform CLI's login in the agent: " + failure.message);
@@ -97,7 +97,7 @@ int pass_through(App& app, int argc, char** argv) {
   if (!env(kPassThroughMarker).empty()) {
     note("`" + command + "` came back to this fluxloop from the platform CLI it runs (a loop on PATH?): " +
          std::string(kInstallHint));
-    return kExitUsage;
+    return proto::kExitUsage;
   }
   const std::string named = env("FLUXLOOP_PLATFORM_CLI");
   auto cli = find_platform_cli(named, env("PATH"), file_id("/proc/self/exe"));
@@ -109,7 +109,7 @@ int pass_through(App& app, int argc, char** argv) {
       note("`" + command + "` is not a command of this fluxloop, and no FluxLoop platform CLI was found to run it: " +
            std::string(kInstallHint));
     }
-    return kExitUsage;
+    return proto::kExitUsage;
   }
   freshen(app);
   app.disconnect();  // the socket must not leak into the platform CLI
@@ -123,7 +123,7 @@ int pass_through(App& app, int argc, char** argv) {
   args.push_back(nullptr);
   ::execve(cli->c_str(), args.data(), environ);
   note("cannot run the platform CLI " + *cli + ": " + std::strerror(errno));
-  return kExitError;
+  return proto::kExitError;
 }
 
 }  // namespace client

@@ -10,7 +10,7 @@ Failure invalid_key(CredentialSource source) {
   // Never quote the key: a mistyped key may still be most of a real one.
   const std::string where(describe(source));
   const std::string fix = source == CredentialSource::api_key_flag ? "pass a key that does" : "fix or unset FLUXLOOP_API_KEY";
-  return Failure{kExitError,
+  return Failure{proto::kExitError,
                  "Invalid API key in " + where + ": API keys start with flx_api_ or flx_sa_; " + fix +
                      " (create one with `fluxloop apikeys create --name NAME`)",
                  FailureKind::local};
@@ -43,7 +43,7 @@ Outcome<Credential> choose_credential(const CredentialInputs& in) {
   // Only now is the config read: a command with any earlier source set never touches the disk.
   if (in.api_key_file) {
     auto key = in.api_key_file();
-    if (!key) return std::move(key).failure();
+    if (!key) return std::move(key).error();
     if (*key) return Credential{CredentialSource::api_key_file, std::move(**key)};
   }
   return Credential{CredentialSource::agent_default, {}};
@@ -51,7 +51,7 @@ Outcome<Credential> choose_credential(const CredentialInputs& in) {
 
 Outcome<proto::Target> choose_target(const CredentialInputs& inputs, std::string api_endpoint) {
   auto credential = choose_credential(inputs);
-  if (!credential) return std::move(credential).failure();
+  if (!credential) return std::move(credential).error();
   proto::Target target;
   if (credential->from_agent()) target.profile = std::move(credential->value);
   else target.bearer = std::move(credential->value);

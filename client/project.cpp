@@ -22,7 +22,7 @@ Outcome<std::string> project_id_of(const std::string& project_id_flag, const std
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::string();
-    return Failure{kExitError, "cannot read " + path + " (" + std::strerror(errno) + "); pass --project-id ID"};
+    return Failure{proto::kExitError, "cannot read " + path + " (" + std::strerror(errno) + "); pass --project-id ID"};
   }
   std::string text;
   char buffer[4096];
@@ -30,7 +30,7 @@ Outcome<std::string> project_id_of(const std::string& project_id_flag, const std
   while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() <= kMaxProjectFile) text.append(buffer, static_cast<std::size_t>(n));
   ::close(fd);
   auto bad = [&](const std::string& why) {
-    return Failure{kExitError, path + " " + why + "; select a project with the platform CLI's `fluxloop projects select ID` or pass --project-id ID"};
+    return Failure{proto::kExitError, path + " " + why + "; select a project with the platform CLI's `fluxloop projects select ID` or pass --project-id ID"};
   };
   if (n < 0) return bad("could not be read");
   if (text.size() > kMaxProjectFile) return bad("is too large");

@@ -2,7 +2,7 @@
 // agent, profiles, credentials, logins and monitoring here; platform requests and redaction in
 // proto/messages_platform.hpp. A request struct names its op (kOp) and its reply type (Reply);
 // write/read convert to and from JSON. Adding a request: define it here or there, add it to
-// proto::Request (codec.hpp), handle it in the agent (App::State::on, classified in agentd/lock/gate.hpp).
+// proto::Request (codec.hpp), handle it in the agent (an `on` in agentd/app/, classified in agentd/lock/gate.hpp).
 #pragma once
 
 #include <cstdint>

@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "proto/exit_codes.hpp"
+
 namespace proto {
 namespace {
 
@@ -48,12 +50,12 @@ std::optional<ErrorCode> error_code_from_string(std::string_view text) noexcept 
 
 int exit_code_for(ErrorCode code) noexcept {
   switch (code) {
-    case ErrorCode::login_required: return 3;
-    case ErrorCode::permission_denied: return 5;
+    case ErrorCode::login_required: return kExitLoginRequired;
+    case ErrorCode::permission_denied: return kExitPermissionDenied;
     case ErrorCode::network:
     case ErrorCode::server_error:
-    case ErrorCode::timeout: return 6;
-    default: return 1;
+    case ErrorCode::timeout: return kExitNetwork;
+    default: return kExitError;
   }
 }
 

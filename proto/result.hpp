@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "proto/expected.hpp"
+
 namespace proto {
 
 // Stable error codes. Their spelling is on the wire (docs/protocol.md); never rename one.
@@ -32,40 +34,19 @@ enum class ErrorCode {
 
 std::string_view to_string(ErrorCode code) noexcept;
 std::optional<ErrorCode> error_code_from_string(std::string_view text) noexcept;
-// The contract's process exit code for an error of this kind (1, 2, 3, 5 or 6).
+// The contract's process exit code for an error of this kind (proto/exit_codes.hpp: 1, 3, 5 or 6).
 int exit_code_for(ErrorCode code) noexcept;
 
 struct Error {
   ErrorCode code = ErrorCode::internal;
   std::string message;
+  // What a default-constructed Result holds: real code always returns a value or a named error.
+  static Error unset() { return {ErrorCode::internal, "no result"}; }
 };
 
-// Either a value or an Error. Deliberately tiny: no exceptions, no Boost, usable by the thin client.
+// Either a value or an Error (proto/expected.hpp). Default-constructed: an internal error.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  // Default: an internal error, so Results can live where a default value is required
-  // (e.g. asio::use_future); real code always returns a value or a named error.
-  Result() : v_(Error{ErrorCode::internal, "no result"}) {}
-  Result(T value) : v_(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}             // NOLINT(google-explicit-constructor)
-  Result(ErrorCode code, std::string message) : v_(Error{code, std::move(message)}) {}
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Result = Expected<T, Error>;
 
 // For operations that return nothing but may fail.
 struct Ok {};

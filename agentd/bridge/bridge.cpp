@@ -120,7 +120,7 @@ struct Bridge::Impl : std::enable_shared_from_this<Impl> {
     auto secret = std::make_shared<proto::SecretString>(content);
     ++own_renames;
     std::function<proto::Result<bool>()> work = [p = path, secret]() -> proto::Result<bool> {
-      if (auto written = write_bridge_file(p, secret->text); !written) return std::move(written).error();
+      FLUXLOOP_CHECK(write_bridge_file(p, secret->text));
       return true;
     };
     auto done = co_await runner.run<bool>(std::move(work), kFileDeadline);

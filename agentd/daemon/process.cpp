@@ -130,7 +130,7 @@ std::uint64_t raise_fd_limit() noexcept {
 }
 
 proto::Result<util::UniqueFd> open_daemon_log(const std::string& home, std::string& path_out) {
-  if (auto status = make_dirs(home); !status) return std::move(status).error();
+  FLUXLOOP_CHECK(make_dirs(home));
   path_out = home + "/agent.log";
   struct stat st{};
   if (::lstat(path_out.c_str(), &st) == 0 && S_ISREG(st.st_mode) && static_cast<std::uint64_t>(st.st_size) > kMaxLogFileBytes) {

@@ -42,18 +42,19 @@ struct AllClassified<std::variant<Requests...>>
 static_assert(AllClassified<proto::Request>::value,
               "every request must be in exactly one list of agentd/lock/gate.hpp: does it serve a secret or change the configuration?");
 
-// Runs `state.on(request, peer)` unless the request serves a secret and `state.refuse_secret()`
-// (the lock, expired lifetimes) returns an error, or it changes the configuration and
-// `state.refuse_config_change()` (the lock) does: that error is then the answer.
-template <typename State, typename Request, typename Peer>
-auto gated(State& state, const Request& request, const Peer& peer) -> decltype(state.on(request, peer)) {
+// Runs `handle(request)` unless the request serves a secret and `guard.refuse_secret()` (the lock,
+// expired lifetimes) returns an error, or it changes the configuration and
+// `guard.refuse_config_change()` (the lock) does: that error is then the answer. `handle` must
+// outlive the returned awaitable (pass a named local: g++ 12 mishandles captured temporaries).
+template <typename Guard, typename Request, typename Handle>
+auto gated(Guard& guard, Request& request, const Handle& handle) -> decltype(handle(request)) {
   if constexpr (kServesSecret<Request>) {
-    if (auto refused = state.refuse_secret()) co_return std::move(*refused);
+    if (auto refused = guard.refuse_secret()) co_return std::move(*refused);
   }
   if constexpr (kChangesConfig<Request>) {
-    if (auto refused = state.refuse_config_change()) co_return std::move(*refused);
+    if (auto refused = guard.refuse_config_change()) co_return std::move(*refused);
   }
-  co_return co_await state.on(request, peer);
+  co_return co_await handle(request);
 }
 
 }  // namespace agentd::lock

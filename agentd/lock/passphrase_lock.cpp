@@ -175,7 +175,7 @@ asio::awaitable<proto::Status> PassphraseLock::lock(std::string_view passphrase)
     auto made = make_verifier(secret->text);
     if (!made || marker.empty()) return made;
     // Persisted before the lock counts: `agent stop` plus a fresh agent must not undo it.
-    if (auto written = write_marker(marker, *made); !written) return std::move(written).error();
+    FLUXLOOP_CHECK(write_marker(marker, *made));
     return made;
   };
   auto made = co_await runner_->run<Verifier>(std::move(job), kHashDeadline);

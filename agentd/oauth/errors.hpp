@@ -8,7 +8,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 
 #include "agentd/http/message.hpp"
 #include "proto/result.hpp"
@@ -35,30 +34,9 @@ struct Error {
   proto::Error to_proto() const { return {code, message}; }
 };
 
-// proto::Result with oauth::Error: same interface.
+// proto::Result with oauth::Error: a proto::Error or (code, message) converts to one.
 template <typename T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT(google-explicit-constructor)
-  Result(Error error) : v_(std::move(error)) {}        // NOLINT(google-explicit-constructor)
-  Result(proto::Error error) : v_(Error(std::move(error))) {}  // NOLINT(google-explicit-constructor)
-  Result(proto::ErrorCode code, std::string message) : v_(Error(code, std::move(message))) {}
-
-  bool ok() const noexcept { return v_.index() == 0; }
-  explicit operator bool() const noexcept { return ok(); }
-  T& value() & { return std::get<0>(v_); }
-  const T& value() const& { return std::get<0>(v_); }
-  T&& value() && { return std::get<0>(std::move(v_)); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-  const Error& error() const& { return std::get<1>(v_); }
-  Error&& error() && { return std::get<1>(std::move(v_)); }
-
- private:
-  std::variant<T, Error> v_;
-};
+using Result = proto::Expected<T, Error>;
 
 // Server-provided text made safe to show: every secret in `secrets` replaced by its mask, bytes
 // outside printable ASCII replaced by '?', cut to `max_length` (with "...").

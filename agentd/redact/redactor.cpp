@@ -100,7 +100,7 @@ proto::Result<Chunk> Redactor::redact(std::string_view input, Final final, std::
   hits_.clear();
   spans_.clear();
   secrets_->find(input, secret_hits_);
-  if (auto found = patterns_->find(input, pattern_hits_); !found) return std::move(found).error();
+  FLUXLOOP_CHECK(patterns_->find(input, pattern_hits_));
   for (const auto& m : secret_hits_) hits_.push_back(Hit{m.begin, m.end, true, m.secret});
   for (const auto& m : pattern_hits_) hits_.push_back(Hit{m.begin, m.end, false, m.rule});
   std::sort(hits_.begin(), hits_.end(), [](const Hit& a, const Hit& b) {

@@ -102,7 +102,7 @@ class FluxloopKind final : public ProfileKind {
 
   asio::awaitable<proto::Result<StartedLogin>> start_login(LoginRequest request) override {
     const std::string endpoint = request.profile.api_endpoint();
-    if (auto ok = config::validate_https_url(endpoint, "the API endpoint"); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_https_url(endpoint, "the API endpoint"));
     auto started = co_await start(*services_.http, endpoint);
     if (!started) co_return std::move(started).error();
     StartedLogin out;

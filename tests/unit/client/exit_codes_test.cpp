@@ -56,14 +56,14 @@ std::thread serve_once(int listener, MakeReply reply) {
 }  // namespace
 
 TEST_CASE("agent error codes map to the contract's exit codes") {
-  CHECK(client::failure_from_agent({ErrorCode::login_required, "m"}).exit_code == client::kExitLoginRequired);
-  CHECK(client::failure_from_agent({ErrorCode::permission_denied, "m"}).exit_code == client::kExitPermissionDenied);
-  CHECK(client::failure_from_agent({ErrorCode::network, "m"}).exit_code == client::kExitNetwork);
-  CHECK(client::failure_from_agent({ErrorCode::server_error, "m"}).exit_code == client::kExitNetwork);
-  CHECK(client::failure_from_agent({ErrorCode::timeout, "m"}).exit_code == client::kExitNetwork);
+  CHECK(client::failure_from_agent({ErrorCode::login_required, "m"}).exit_code == proto::kExitLoginRequired);
+  CHECK(client::failure_from_agent({ErrorCode::permission_denied, "m"}).exit_code == proto::kExitPermissionDenied);
+  CHECK(client::failure_from_agent({ErrorCode::network, "m"}).exit_code == proto::kExitNetwork);
+  CHECK(client::failure_from_agent({ErrorCode::server_error, "m"}).exit_code == proto::kExitNetwork);
+  CHECK(client::failure_from_agent({ErrorCode::timeout, "m"}).exit_code == proto::kExitNetwork);
   for (auto code : {ErrorCode::bad_request, ErrorCode::invalid_argument, ErrorCode::no_such_profile, ErrorCode::profile_exists,
                     ErrorCode::store_error, ErrorCode::locked, ErrorCode::busy, ErrorCode::internal}) {
-    CHECK(client::failure_from_agent({code, "m"}).exit_code == client::kExitError);
+    CHECK(client::failure_from_agent({code, "m"}).exit_code == proto::kExitError);
   }
   auto f = client::failure_from_agent({ErrorCode::login_required, "run `fluxloop auth login --profile staging`"});
   CHECK(f.message == "run `fluxloop auth login --profile staging`");  // the agent's next step, untouched
@@ -76,22 +76,22 @@ TEST_CASE("nobody listening is exit 4, kind no_listener (autostart may help)") {
   const std::string dir = temp_dir();
   auto missing = client::AgentConnection::open(dir + "/absent.sock");
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.failure().exit_code == client::kExitUnreachable);
-  CHECK(missing.failure().kind == FailureKind::no_listener);
-  CHECK(missing.failure().message.find(dir + "/absent.sock") != std::string::npos);
+  CHECK(missing.error().exit_code == proto::kExitUnreachable);
+  CHECK(missing.error().kind == FailureKind::no_listener);
+  CHECK(missing.error().message.find(dir + "/absent.sock") != std::string::npos);
 
   // A stale socket file from a dead agent: bound, not listening -> ECONNREFUSED.
   int stale = bound_socket(dir + "/stale.sock", false);
   auto refused = client::AgentConnection::open(dir + "/stale.sock");
   REQUIRE_FALSE(refused.ok());
-  CHECK(refused.failure().kind == FailureKind::no_listener);
-  CHECK(refused.failure().exit_code == client::kExitUnreachable);
+  CHECK(refused.error().kind == FailureKind::no_listener);
+  CHECK(refused.error().exit_code == proto::kExitUnreachable);
   ::close(stale);
 
   auto too_long = client::AgentConnection::open("/" + std::string(200, 'x'));
   REQUIRE_FALSE(too_long.ok());
-  CHECK(too_long.failure().kind == FailureKind::unreachable);
-  CHECK(too_long.failure().exit_code == client::kExitUnreachable);
+  CHECK(too_long.error().kind == FailureKind::unreachable);
+  CHECK(too_long.error().exit_code == proto::kExitUnreachable);
   std::filesystem::remove_all(dir);
 }
 
@@ -120,8 +120,8 @@ TEST_CASE("a reply and an error reply over a real socket") {
     REQUIRE(connection.ok());
     auto reply = connection->call(proto::GetToken{.profile = "staging", .min_valid = 0}, 5000);
     REQUIRE_FALSE(reply.ok());
-    CHECK(reply.failure().exit_code == client::kExitLoginRequired);
-    CHECK(reply.failure().message.find("fluxloop auth login --profile staging") != std::string::npos);
+    CHECK(reply.error().exit_code == proto::kExitLoginRequired);
+    CHECK(reply.error().message.find("fluxloop auth login --profile staging") != std::string::npos);
   }
   server.join();
 
@@ -132,8 +132,8 @@ TEST_CASE("a reply and an error reply over a real socket") {
     REQUIRE(connection.ok());
     auto reply = connection->call(proto::AgentStatus{}, 5000);
     REQUIRE_FALSE(reply.ok());
-    CHECK(reply.failure().exit_code == client::kExitUnreachable);
-    CHECK(reply.failure().message.find(path) != std::string::npos);
+    CHECK(reply.error().exit_code == proto::kExitUnreachable);
+    CHECK(reply.error().message.find(path) != std::string::npos);
   }
   server.join();
   ::close(listener);
@@ -148,8 +148,8 @@ TEST_CASE("an agent that never answers times out with exit 4") {
   REQUIRE(connection.ok());
   auto reply = connection->call(proto::AgentStatus{}, 200);
   REQUIRE_FALSE(reply.ok());
-  CHECK(reply.failure().exit_code == client::kExitUnreachable);
-  CHECK(reply.failure().message.find("did not answer") != std::string::npos);
+  CHECK(reply.error().exit_code == proto::kExitUnreachable);
+  CHECK(reply.error().message.find("did not answer") != std::string::npos);
   ::close(listener);
   std::filesystem::remove_all(dir);
 }

@@ -127,7 +127,7 @@ TEST_CASE("open_browser: runs the command without secrets in its environment and
   ScopedEnv kept("FLUXLOOP_UNIT_MARKER", "kept");
 
   auto opened = client::open_browser({script, env_dump});
-  CHECK_MESSAGE(opened.ok(), (opened ? "" : opened.failure().message));
+  CHECK_MESSAGE(opened.ok(), (opened ? "" : opened.error().message));
   REQUIRE(testsupport::eventually([&] { return std::filesystem::exists(env_dump); }));
   const std::string env = testsupport::read_file(env_dump);
   CHECK(env.find("FLUXLOOP_UNIT_MARKER=kept") != std::string::npos);
@@ -147,12 +147,12 @@ TEST_CASE("open_browser: runs the command without secrets in its environment and
 TEST_CASE("open_browser: a missing command or a quick failure is reported") {
   auto missing = client::open_browser({"/nonexistent/fluxloop-browser", "https://example.test/"});
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.failure().message.find("was not found or could not run") != std::string::npos);
-  CHECK(missing.failure().message.find("/nonexistent/fluxloop-browser") != std::string::npos);
+  CHECK(missing.error().message.find("was not found or could not run") != std::string::npos);
+  CHECK(missing.error().message.find("/nonexistent/fluxloop-browser") != std::string::npos);
 
   auto failing = client::open_browser({"sh", "-c", "exit 3", "https://example.test/"});
   REQUIRE_FALSE(failing.ok());
-  CHECK(failing.failure().message.find("exited with status 3") != std::string::npos);
+  CHECK(failing.error().message.find("exited with status 3") != std::string::npos);
 
   auto xdg = client::open_browser({"/nonexistent/xdg-open", "https://example.test/"});
   REQUIRE_FALSE(xdg.ok());

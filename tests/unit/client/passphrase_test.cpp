@@ -45,11 +45,11 @@ TEST_CASE("--passphrase-fd: empty, over-long and unreadable input fail with exit
   for (const std::string& bad : {std::string(), std::string("\n"), std::string(client::kMaxPassphrase + 1, 'x') + "\n"}) {
     auto r = read_from(bad);
     REQUIRE_FALSE(r.ok());
-    CHECK(r.failure().exit_code == 1);
-    CHECK(r.failure().message.find("xxxx") == std::string::npos);
+    CHECK(r.error().exit_code == 1);
+    CHECK(r.error().message.find("xxxx") == std::string::npos);
   }
   CHECK(read_from(std::string(client::kMaxPassphrase, 'y')).ok());  // the limit itself is fine
   auto closed = client::read_passphrase_fd(9999);
   REQUIRE_FALSE(closed.ok());
-  CHECK(closed.failure().message.find("--passphrase-fd 9999") != std::string::npos);
+  CHECK(closed.error().message.find("--passphrase-fd 9999") != std::string::npos);
 }

@@ -43,7 +43,7 @@ TEST_CASE("apikeys project: --project-id, else ./.fluxloop/project.json, else no
   std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_name": "Demo"})";
   auto missing = client::project_id_of("", dir.string());
   REQUIRE_FALSE(missing.ok());
-  CHECK(missing.failure().message.find("project.json has no project_id") != std::string::npos);
-  CHECK(missing.failure().message.find("--project-id") != std::string::npos);
+  CHECK(missing.error().message.find("project.json has no project_id") != std::string::npos);
+  CHECK(missing.error().message.find("--project-id") != std::string::npos);
   std::filesystem::remove_all(dir);
 }

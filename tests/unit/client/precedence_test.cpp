@@ -104,15 +104,15 @@ TEST_CASE("an invalid API key is refused with exit 1 and never echoed") {
   for (auto in : {inputs("", "", "", bad, ""), inputs(bad, "", "t", "", "")}) {
     auto c = client::choose_credential(in);
     REQUIRE_FALSE(c.ok());
-    CHECK(c.failure().exit_code == 1);
-    CHECK(c.failure().message.find("Invalid API key") != std::string::npos);
-    CHECK(c.failure().message.find(bad) == std::string::npos);
-    CHECK(c.failure().message.find("SuperSecret") == std::string::npos);
+    CHECK(c.error().exit_code == 1);
+    CHECK(c.error().message.find("Invalid API key") != std::string::npos);
+    CHECK(c.error().message.find(bad) == std::string::npos);
+    CHECK(c.error().message.find("SuperSecret") == std::string::npos);
   }
   auto env = client::choose_credential(inputs("", "", "", bad, ""));
-  CHECK(env.failure().message.find("FLUXLOOP_API_KEY") != std::string::npos);
+  CHECK(env.error().message.find("FLUXLOOP_API_KEY") != std::string::npos);
   auto flag = client::choose_credential(inputs(bad, "", "", "", ""));
-  CHECK(flag.failure().message.find("--api-key") != std::string::npos);
+  CHECK(flag.error().message.find("--api-key") != std::string::npos);
 }
 
 TEST_CASE("API key format") {
@@ -161,7 +161,7 @@ TEST_CASE("api_key_file: an unusable file is a failure, never skipped to the def
   in.api_key_file = [] { return client::Outcome<std::optional<std::string>>(client::Failure{1, "refusing the API key file /x"}); };
   auto c = client::choose_credential(in);
   REQUIRE_FALSE(c.ok());
-  CHECK(c.failure().exit_code == 1);
+  CHECK(c.error().exit_code == 1);
   CHECK_FALSE(client::choose_target(in, "").ok());
 }
 
@@ -178,18 +178,18 @@ TEST_CASE("api_key_file: the file's mode, owner and content are checked, the key
   ::chmod(path.c_str(), 0644);
   read = client::read_api_key_file(path);
   REQUIRE_FALSE(read.ok());
-  CHECK(read.failure().exit_code == 1);
-  CHECK(read.failure().message.find(path) != std::string::npos);
-  CHECK(read.failure().message.find("chmod 600") != std::string::npos);
-  CHECK(read.failure().message.find("FileSecret") == std::string::npos);
+  CHECK(read.error().exit_code == 1);
+  CHECK(read.error().message.find(path) != std::string::npos);
+  CHECK(read.error().message.find("chmod 600") != std::string::npos);
+  CHECK(read.error().message.find("FileSecret") == std::string::npos);
   ::chmod(path.c_str(), 0640);
   CHECK_FALSE(client::read_api_key_file(path).ok());
 
   testsupport::write_file(path, "sk_live_NotAFluxKey\n", 0600);
   read = client::read_api_key_file(path);
   REQUIRE_FALSE(read.ok());
-  CHECK(read.failure().message.find("NotAFluxKey") == std::string::npos);
-  CHECK(read.failure().message.find("flx_api_") != std::string::npos);
+  CHECK(read.error().message.find("NotAFluxKey") == std::string::npos);
+  CHECK(read.error().message.find("flx_api_") != std::string::npos);
 
   CHECK_FALSE(client::read_api_key_file(dir.path() + "/missing").ok());
   CHECK_FALSE(client::read_api_key_file(dir.path()).ok());  // a directory
@@ -212,5 +212,5 @@ TEST_CASE("api_key_file: the setting comes from config.json, absent file or sett
   testsupport::write_file(config, R"({"api_key_file": )");
   auto broken = client::api_key_file_setting(config);
   REQUIRE_FALSE(broken.ok());
-  CHECK(broken.failure().message.find(config) != std::string::npos);
+  CHECK(broken.error().message.find(config) != std::string::npos);
 }

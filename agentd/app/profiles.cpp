@@ -1,13 +1,14 @@
-// Handlers for profiles and configuration.
+// Handlers of profiles and configuration.
+#include "agentd/app/profiles.hpp"
+
 #include <optional>
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "agentd/app_state.hpp"
 #include "agentd/lock/api_key_file.hpp"
 
-namespace agentd {
+namespace agentd::app {
 namespace {
 namespace asio = boost::asio;
 
@@ -35,10 +36,10 @@ std::optional<proto::Error> refuse_rebinding(const proto::ProfileAdd& request, c
 
 }  // namespace
 
-asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileAdd& request, const server::Peer&) {
-  if (auto ok = config::validate_profile_name(request.name); !ok) co_return std::move(ok).error();
+Handled<proto::ProfileAdd> ProfileHandlers::on(const proto::ProfileAdd& request) {
+  FLUXLOOP_CO_CHECK(config::validate_profile_name(request.name));
   if (request.kind == proto::ProfileKind::oidc) {
-    if (auto ok = config::validate_https_url(request.issuer, "--issuer"); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_https_url(request.issuer, "--issuer"));
     if (request.client_id.empty()) {
       co_return proto::Error{proto::ErrorCode::invalid_argument, "--client-id must not be empty"};
     }
@@ -47,50 +48,46 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Profi
                            "a " + std::string(proto::to_string(request.kind)) + " profile takes no --issuer or --client-id"};
   }
   if (!request.api_endpoint.empty()) {
-    if (auto ok = config::validate_https_url(request.api_endpoint, "--api-endpoint"); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_https_url(request.api_endpoint, "--api-endpoint"));
   }
   if (request.lifetime_seconds < 0 || request.lifetime_seconds > lock::kMaxLifetimeSeconds) {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "--lifetime must be between 1 s and 366 d"};
   }
-  if (config.profiles.contains(request.name)) {
+  if (settings_.config().profiles.contains(request.name)) {
     co_return proto::Error{proto::ErrorCode::profile_exists,
                            "profile '" + request.name + "' already exists; remove it first with `fluxloop profile remove " +
                                request.name + "`"};
   }
   // Credentials imported without a configuration are bound to where they came from: a profile
   // added over them must agree, or it would re-point their refresh token at another server.
-  co_await ensure_loaded();  // a store problem hides no binding that oauth_client_of would miss
-  if (const auto* entry = cache.find(request.name)) {
+  co_await credentials_.ensure_loaded();  // a store problem hides no binding that oauth_client_of would miss
+  if (const auto* entry = credentials_.cache().find(request.name)) {
     if (auto refused = refuse_rebinding(request, entry->credentials)) co_return std::move(*refused);
   }
-  auto updated = config;
+  auto updated = settings_.config();
   updated.profiles[request.name] = config::Profile{request.kind, request.issuer, request.client_id, request.api_endpoint,
                                                    request.scopes, request.lifetime_seconds};
-  if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
-  config = std::move(updated);
+  FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
   spdlog::info("profile added: {} ({})", request.name, proto::to_string(request.kind));
   co_return proto::OkReply{};
 }
 
-asio::awaitable<proto::Result<proto::ProfileListReply>> App::State::on(const proto::ProfileList&, const server::Peer&) {
-  co_await ensure_loaded();  // a store problem still lists the configured profiles
+Handled<proto::ProfileList> ProfileHandlers::on(const proto::ProfileList&) {
+  co_await credentials_.ensure_loaded();  // a store problem still lists the configured profiles
   proto::ProfileListReply reply;
-  reply.default_profile = resolve("");
-  std::set<std::string> names;
-  for (const auto& [name, _] : config.profiles) names.insert(name);
-  for (const auto& [name, _] : cache.entries()) names.insert(name);
-  for (const auto& name : names) {
+  reply.default_profile = settings_.resolve("");
+  for (const auto& name : credentials_.profile_names()) {
     proto::ProfileInfo info;
     info.name = name;
-    info.kind = view_of(name).kind;
-    if (auto it = config.profiles.find(name); it != config.profiles.end()) {
+    info.kind = credentials_.view_of(name).kind;
+    if (auto it = settings_.config().profiles.find(name); it != settings_.config().profiles.end()) {
       info.issuer = it->second.issuer;
       info.client_id = it->second.client_id;
       info.api_endpoint = it->second.api_endpoint;
       info.scopes = it->second.scopes;
       info.lifetime_seconds = it->second.lifetime_seconds;
     }
-    if (const auto* entry = cache.find(name)) {
+    if (const auto* entry = credentials_.cache().find(name)) {
       info.has_credentials = true;
       const auto& c = entry->credentials;
       if (info.issuer.empty()) info.issuer = c.issuer;
@@ -103,43 +100,40 @@ asio::awaitable<proto::Result<proto::ProfileListReply>> App::State::on(const pro
   co_return reply;
 }
 
-asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ProfileRemove& request, const server::Peer&) {
-  if (auto status = co_await ensure_loaded(); !status) co_return std::move(status).error();
-  const bool configured = config.profiles.contains(request.name);
-  const bool stored = cache.find(request.name) != nullptr;
+Handled<proto::ProfileRemove> ProfileHandlers::on(const proto::ProfileRemove& request) {
+  FLUXLOOP_CO_CHECK(co_await credentials_.ensure_loaded());
+  const bool configured = settings_.config().profiles.contains(request.name);
+  const bool stored = credentials_.cache().find(request.name) != nullptr;
   if (!configured && !stored) {
     co_return proto::Error{proto::ErrorCode::no_such_profile,
                            "no profile named '" + request.name + "'; see `fluxloop profile list`"};
   }
   // Forget the secrets first: a profile must never linger in the store after its removal was reported.
   if (stored) {
-    co_await refresher->wait_idle(request.name);
-    refresher->forget(request.name);
-    if (auto erased = co_await store->erase(request.name); !erased) co_return std::move(erased).error();
-    cache.erase(request.name);
-    sweeper->disarm(request.name);
-    credentials_changed(request.name, CredentialChange::forgotten);
+    co_await credentials_.refresher().wait_idle(request.name);
+    credentials_.refresher().forget(request.name);
+    FLUXLOOP_CO_CHECK(co_await credentials_.store().erase(request.name));
+    credentials_.drop(request.name);
+    credentials_.changed(request.name, services::CredentialChange::forgotten);
   }
-  auto updated = config;
+  auto updated = settings_.config();
   updated.profiles.erase(request.name);
   if (updated.default_profile == request.name) updated.default_profile.clear();
-  if (updated != config) {
-    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
-    config = std::move(updated);
+  if (updated != settings_.config()) {
+    FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
   }
   spdlog::info("profile removed: {}", request.name);
   co_return proto::OkReply{};
 }
 
-asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::ConfigSet& request, const server::Peer&) {
+Handled<proto::ConfigSet> ProfileHandlers::on(const proto::ConfigSet& request) {
   if (request.key == "api_key_file") {
     if (!request.value.empty()) {
-      if (auto ok = lock::validate_api_key_file(request.value); !ok) co_return std::move(ok).error();
+      FLUXLOOP_CO_CHECK(lock::validate_api_key_file(request.value));
     }
-    auto updated = config;
+    auto updated = settings_.config();
     updated.api_key_file = request.value;
-    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
-    config = std::move(updated);
+    FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
     spdlog::info("api_key_file {}", request.value.empty() ? "unset" : "set to " + request.value);
     co_return proto::OkReply{};
   }
@@ -147,24 +141,22 @@ asio::awaitable<proto::Result<proto::OkReply>> App::State::on(const proto::Confi
     if (request.value != "on" && request.value != "off") {
       co_return proto::Error{proto::ErrorCode::invalid_argument, "cli_bridge is `on` or `off`"};
     }
-    auto updated = config;
+    auto updated = settings_.config();
     updated.cli_bridge = request.value == "on";
-    if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
-    config = std::move(updated);
+    FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
     spdlog::info("cli_bridge {}", request.value);
-    co_return proto::OkReply{};  // App::handle tells the bridge, which writes or removes the file
+    co_return proto::OkReply{};  // the dispatch tells the bridge, which writes or removes the file
   }
   if (request.key != "profile") {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
                            "unknown setting '" + request.key + "'; settings: profile, api_key_file, cli_bridge"};
   }
-  if (auto ok = config::validate_profile_name(request.value); !ok) co_return std::move(ok).error();
-  auto updated = config;
+  FLUXLOOP_CO_CHECK(config::validate_profile_name(request.value));
+  auto updated = settings_.config();
   updated.default_profile = request.value;
-  if (auto saved = config::save(config_path(), updated); !saved) co_return std::move(saved).error();
-  config = std::move(updated);
+  FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
   spdlog::info("default profile set to {}", request.value);
   co_return proto::OkReply{};
 }
 
-}  // namespace agentd
+}  // namespace agentd::app

@@ -1,5 +1,5 @@
 // Handler for redact (docs/redact.md): one chunk of a stream, redacted with every secret the agent
-// holds and the sanitization patterns of config.json.
+// holds and the sanitization patterns of settings_.config().json.
 //
 // Redact works while the agent is locked: it serves no secret, it only removes them. It cannot be
 // used as an oracle to recover one either: only whole, exact occurrences are masked and how much
@@ -7,22 +7,28 @@
 // guess is a held secret.
 #include <sys/stat.h>
 
-#include "agentd/app_state.hpp"
+#include "agentd/app/redact.hpp"
+
 #include "agentd/redact/redactor.hpp"
 #include "proto/base64.hpp"
 #include "proto/mask.hpp"
 #include "proto/redact.hpp"
 
-namespace agentd {
+namespace agentd::app {
 namespace asio = boost::asio;
 
 // config.json as redact last read it (device, inode, size, mtime): hand edits of
 // `sanitization.patterns` take effect on the next chunk without restarting the agent.
-struct RedactCache {
+struct RedactHandlers::Cache {
   std::unique_ptr<redact::Redactor> redactor;
   bool stamped = false;
   struct stat config_stamp {};
 };
+
+RedactHandlers::RedactHandlers(services::Settings& settings, services::Credentials& credentials)
+    : settings_(settings), credentials_(credentials) {}
+
+RedactHandlers::~RedactHandlers() = default;
 
 namespace {
 
@@ -45,7 +51,7 @@ std::vector<redact::HeldSecret> held_secrets(const tokens::TokenCache& cache) {
 
 }  // namespace
 
-asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::Redact& request, const server::Peer&) {
+Handled<proto::Redact> RedactHandlers::on(const proto::Redact& request) {
   auto input = proto::base64_decode(request.data);
   if (!input) co_return proto::Error{proto::ErrorCode::bad_request, "redact: 'data' is not valid base64"};
   // The input may hold secrets (that is why it is here): do not leave them in freed heap.
@@ -55,38 +61,35 @@ asio::awaitable<proto::Result<proto::RedactReply>> App::State::on(const proto::R
                            "redact: a chunk carries at most " + std::to_string(proto::kMaxRedactInput) + " bytes"};
   }
   // Fail closed: with the store unread, secrets it holds would pass through unmasked.
-  if (auto loaded = co_await ensure_loaded(); !loaded) {
+  if (auto loaded = co_await credentials_.ensure_loaded(); !loaded) {
     co_return proto::Error{proto::ErrorCode::store_error,
                            "cannot redact: the secrets to mask could not be read (" + loaded.error().message + ")"};
   }
-  if (!redact_cache) redact_cache = std::make_shared<RedactCache>();
-  RedactCache& rc = *redact_cache;
+  if (!cache_) cache_ = std::make_unique<Cache>();
+  Cache& rc = *cache_;
 
   struct stat now {};
-  if (::stat(config_path().c_str(), &now) != 0) now = {};  // missing: every field zero
+  if (::stat(settings_.config_path().c_str(), &now) != 0) now = {};  // missing: every field zero
   if (!rc.stamped || !same_file_state(now, rc.config_stamp)) {
-    auto reread = config::load(config_path());
-    if (!reread) co_return std::move(reread).error();
+    FLUXLOOP_CO_TRY(reread, config::load(settings_.config_path()));
     // Only the patterns: the rest of the configuration is the agent's own to change.
-    config.sanitization = std::move(reread->sanitization);
+    settings_.adopt_sanitization(std::move(reread.sanitization));
     rc.config_stamp = now;
     rc.stamped = true;
   }
 
-  const auto secrets = held_secrets(cache);
-  if (!rc.redactor || !rc.redactor->built_from(secrets, config.sanitization)) {
+  const auto secrets = held_secrets(credentials_.cache());
+  if (!rc.redactor || !rc.redactor->built_from(secrets, settings_.config().sanitization)) {
     rc.redactor.reset();
-    auto built = redact::Redactor::create(secrets, config.sanitization);
-    if (!built) co_return std::move(built).error();
-    rc.redactor = std::move(*built);
+    FLUXLOOP_CO_TRY(built, redact::Redactor::create(secrets, settings_.config().sanitization));
+    rc.redactor = std::move(built);
   }
 
-  auto chunk = rc.redactor->redact(*input, request.final ? redact::Final::yes : redact::Final::no);
-  if (!chunk) co_return std::move(chunk).error();
+  FLUXLOOP_CO_TRY(chunk, rc.redactor->redact(*input, request.final ? redact::Final::yes : redact::Final::no));
   proto::RedactReply reply;
-  reply.data = proto::base64_encode(chunk->data);
-  reply.consumed = static_cast<std::int64_t>(chunk->consumed);
+  reply.data = proto::base64_encode(chunk.data);
+  reply.consumed = static_cast<std::int64_t>(chunk.consumed);
   co_return reply;
 }
 
-}  // namespace agentd
+}  // namespace agentd::app

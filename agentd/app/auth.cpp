@@ -1,14 +1,17 @@
-// Handlers for credentials: import, tokens, status.
+// Handlers of credentials coming in and shown: import, status.
+#include "agentd/app/auth.hpp"
+
 #include <set>
 
 #include <spdlog/spdlog.h>
 
-#include "agentd/app_state.hpp"
+#include "agentd/audit/monitor.hpp"
+#include "agentd/tokens/clock.hpp"
 #include "agentd/util/atomic_file.hpp"
 #include "agentd/util/blocking_call.hpp"
 #include "proto/mask.hpp"
 
-namespace agentd {
+namespace agentd::app {
 namespace {
 namespace asio = boost::asio;
 
@@ -18,22 +21,28 @@ constexpr auto kImportReadDeadline = std::chrono::seconds(10);
 
 }  // namespace
 
-asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::AuthImport& request, const server::Peer&) {
+AuthHandlers::AuthHandlers(services::Settings& settings, services::Credentials& credentials,
+                           const services::Logins& logins, const audit::Monitor& monitor)
+    : settings_(settings), credentials_(credentials), logins_(logins), monitor_(monitor) {}
+
+AuthHandlers::~AuthHandlers() = default;
+
+Handled<proto::AuthImport> AuthHandlers::on(const proto::AuthImport& request) {
   if (request.path.empty() || request.path.front() != '/') {
     co_return proto::Error{proto::ErrorCode::invalid_argument, "import needs an absolute file path"};
   }
   if (!request.profile.empty()) {
-    if (auto ok = config::validate_profile_name(request.profile); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_profile_name(request.profile));
   }
   // Read on a worker: even a regular file can block (NFS, FUSE), and the I/O thread serves everyone.
-  if (!file_io) file_io = std::make_unique<util::BlockingRunner>("reading the file", proto::ErrorCode::invalid_argument);
+  if (!file_io_) file_io_ = std::make_unique<util::BlockingRunner>("reading the file", proto::ErrorCode::invalid_argument);
   std::function<proto::Result<std::optional<std::string>>()> read = [path = request.path] {
     return util::read_file(path, kMaxImportBytes, util::Privacy::any, util::Symlinks::refuse);
   };
-  auto text = co_await file_io->run<std::optional<std::string>>(std::move(read), kImportReadDeadline);
+  auto text = co_await file_io_->run<std::optional<std::string>>(std::move(read), kImportReadDeadline);
   if (!text) co_return proto::Error{proto::ErrorCode::invalid_argument, "cannot import: " + text.error().message};
   if (!*text) co_return proto::Error{proto::ErrorCode::invalid_argument, "no such file: " + request.path};
-  auto parsed = store::parse_credentials(**text, resolve(request.profile));
+  auto parsed = store::parse_credentials(**text, settings_.resolve(request.profile));
   proto::wipe(**text);
   if (!parsed) {
     co_return proto::Error{proto::ErrorCode::invalid_argument,
@@ -55,60 +64,53 @@ asio::awaitable<proto::Result<proto::ImportReply>> App::State::on(const proto::A
     co_return proto::Error{proto::ErrorCode::invalid_argument, request.path + " holds no profile"};
   }
   for (auto& [name, credentials] : file.profiles) {
-    if (auto ok = config::validate_profile_name(name); !ok) co_return std::move(ok).error();
+    FLUXLOOP_CO_CHECK(config::validate_profile_name(name));
     // Bound before anything is saved: a conflict refuses the whole file.
-    if (auto bound = bind_arrival(name, credentials); !bound) co_return std::move(bound).error();
+    FLUXLOOP_CO_CHECK(credentials_.bind_arrival(name, credentials));
   }
-  co_await ensure_loaded();
+  co_await credentials_.ensure_loaded();
   proto::ImportReply reply;
   for (auto& [name, credentials] : file.profiles) {
     // A refresh landing after the import must not write its older tokens over the imported ones.
-    co_await refresher->wait_idle(name);
-    stamp_arrival(name, credentials);
-    // Persist before serving: a token the agent hands out must survive an agent restart.
-    if (auto saved = co_await store->save(name, credentials); !saved) co_return std::move(saved).error();
-    remember(name, std::move(credentials));
-    credentials_changed(name, CredentialChange::saved);
+    co_await credentials_.refresher().wait_idle(name);
+    // Stamped, persisted before it is served, remembered, observed.
+    FLUXLOOP_CO_CHECK(co_await credentials_.admit(name, std::move(credentials)));
     reply.profiles.push_back(name);
     spdlog::info("imported credentials for profile {}", name);
   }
-  if (config.default_profile.empty() && !file.default_profile.empty()) {
-    auto updated = config;
+  if (settings_.config().default_profile.empty() && !file.default_profile.empty()) {
+    auto updated = settings_.config();
     updated.default_profile = file.default_profile;
-    if (config::save(config_path(), updated)) config = std::move(updated);
+    (void)settings_.update(std::move(updated));  // best effort: the credentials are in already
   }
   co_return reply;
 }
 
-asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const proto::AuthStatus& request, const server::Peer&) {
-  co_await ensure_loaded();  // a store problem shows up as last_error below
+Handled<proto::AuthStatus> AuthHandlers::on(const proto::AuthStatus& request) {
+  co_await credentials_.ensure_loaded();  // a store problem shows up as last_error below
   proto::AuthStatusReply reply;
-  reply.default_profile = resolve("");
-  reply.store = std::string(store->kind());
-  reply.store_problem = store_problem;
+  reply.default_profile = settings_.resolve("");
+  reply.store = std::string(credentials_.store().kind());
+  reply.store_problem = credentials_.store_problem();
   std::set<std::string> names;
-  if (!request.profile.empty()) {
-    names.insert(request.profile);
-  } else {
-    for (const auto& [name, _] : config.profiles) names.insert(name);
-    for (const auto& [name, _] : cache.entries()) names.insert(name);
-  }
+  if (!request.profile.empty()) names.insert(request.profile);
+  else names = credentials_.profile_names();
   for (const auto& name : names) {
     proto::ProfileStatus status;
     status.name = name;
-    status.kind = view_of(name).kind;
-    if (auto it = config.profiles.find(name); it != config.profiles.end()) {
+    status.kind = credentials_.view_of(name).kind;
+    if (auto it = settings_.config().profiles.find(name); it != settings_.config().profiles.end()) {
       status.issuer = it->second.issuer;
       status.api_endpoint = it->second.api_endpoint;
     }
-    const auto* entry = cache.find(name);
+    const auto* entry = credentials_.cache().find(name);
     if (!entry) {
-      if (!request.profile.empty() && !config.profiles.contains(name)) {
+      if (!request.profile.empty() && !settings_.config().profiles.contains(name)) {
         co_return proto::Error{proto::ErrorCode::no_such_profile,
                                "no profile named '" + name + "'; see `fluxloop profile list`"};
       }
       status.state = proto::ProfileState::no_credentials;
-      status.last_error = store_problem;
+      status.last_error = credentials_.store_problem();
     } else {
       const auto& c = entry->credentials;
       status.user_email = c.user_email;
@@ -133,9 +135,9 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
     }
     // A login under way (also one finishing after `auth login --no-wait`) is what the user waits for,
     // even while an older token is still served.
-    if (login_pending(name)) status.state = proto::ProfileState::login_pending;
+    if (logins_.pending(name)) status.state = proto::ProfileState::login_pending;
     if (status.api_endpoint.empty()) status.api_endpoint = std::string(config::kDefaultApiEndpoint);
-    if (const auto* used = monitor->figures(audit::CredentialKind::profile, name)) {
+    if (const auto* used = monitor_.figures(audit::CredentialKind::profile, name)) {
       if (used->last_used) status.last_used = tokens::format_rfc3339(*used->last_used);
       status.requests = used->requests;
       status.failures = used->failures;
@@ -145,4 +147,4 @@ asio::awaitable<proto::Result<proto::AuthStatusReply>> App::State::on(const prot
   co_return reply;
 }
 
-}  // namespace agentd
+}  // namespace agentd::app
