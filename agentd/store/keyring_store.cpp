@@ -26,7 +26,9 @@ constexpr const char* kServiceName = "the Secret Service";
 
 constexpr const char* kLockedMessage =
     "the keyring is locked: unlock it (log in to the desktop session) or run the agent with FLUXLOOP_STORE=file";
-const std::string kFileHint(kUseFileHint);
+// A pointer to static characters, not a std::string global: a worker abandoned in libsecret (a silent
+// bus) may still build its error while the process exits, after a global's destructor has run.
+constexpr const char* kFileHint = kUseFileHint.data();  // a literal: NUL-terminated
 
 const SecretSchema* schema() {
   static const SecretSchema value = [] {

@@ -38,6 +38,9 @@ TEST_CASE("kill -9 during a storm of writes leaves the file store readable") {
         f.client({"auth", "import", seed + std::to_string(i % 4), "--profile", "p" + std::to_string(i % 8)});
       }
     });
+    // The first round kills only once a write has landed (a slow, sanitized agent may take longer than
+    // the random wait below to finish its first import); the later rounds start with a store already.
+    REQUIRE(eventually([&] { return !read_file(store).empty(); }, std::chrono::seconds(30)));
     std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 300));
     f.agent().signal(SIGKILL);
     f.agent().wait();
