@@ -80,7 +80,7 @@ struct Rig {
     };
     h.persist = [this](const std::string& profile, const agentd::store::Credentials& c) -> asio::awaitable<proto::Status> {
       const auto* entry = cache.find(profile);
-      persisted.push_back({c.access_token, entry ? entry->credentials.access_token : ""});
+      persisted.push_back({c.access_token.str(), entry ? entry->credentials.access_token.str() : std::string()});
       if (persist_fails) co_return proto::Error{proto::ErrorCode::store_error, "disk full"};
       co_return proto::Ok{};
     };
@@ -122,7 +122,7 @@ struct Rig {
     return std::move(**slot);
   }
 
-  std::string served() { return cache.find("p") ? cache.find("p")->credentials.access_token : ""; }
+  std::string served() { return cache.find("p") ? cache.find("p")->credentials.access_token.str() : std::string(); }
   // The backoff gate, in seconds after the fake clock's now.
   double gate_seconds() {
     auto at = refresher.next_attempt("p");
