@@ -2,10 +2,11 @@
 # Agent forwarding over OpenSSH, end to end (docs/agent.md "Remote shells"): a real sshd on 127.0.0.1
 # with its own host key and authorized_keys in a temp dir, `ssh -R REMOTE_SOCK:LOCAL_SOCK`, and on the
 # "remote" side a client with FLUXLOOP_AGENT_SOCK=REMOTE_SOCK that gets the token of a profile imported
-# into the local agent. Usage: ssh_forward_test.sh FLUXLOOP FLUXLOOP_AGENTD
+# into the local agent. Usage: ssh_forward_test.sh FLUXLOOP FLUXLOOP_AGENTD (FLUXLOOP_TEST_CLIENT and
+# FLUXLOOP_TEST_AGENTD, when set, name other binaries, as for the C++ tests: the ASan stage uses them).
 # Exit 77 (ctest: skipped) only when OpenSSH's server is not installed.
 set -euo pipefail
-client="$1" agentd="$2"
+client="${FLUXLOOP_TEST_CLIENT:-$1}" agentd="${FLUXLOOP_TEST_AGENTD:-$2}"
 sshd=/usr/sbin/sshd
 readonly kDeadlineSeconds=20
 if [ ! -x "$sshd" ] || ! command -v ssh >/dev/null || ! command -v ssh-keygen >/dev/null; then

@@ -21,8 +21,8 @@ namespace {
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
-// The build tree: the agent binary lives in <build>/agentd/.
-fs::path build_dir() { return fs::path(testsupport::kAgentd).parent_path().parent_path(); }
+// The build tree these tests come from (not the agent's: FLUXLOOP_TEST_AGENTD may name another).
+fs::path build_dir() { return testsupport::kBuildDir; }
 
 const char* kSocketActivate = "/usr/bin/systemd-socket-activate";
 const char* kAnalyze = "/usr/bin/systemd-analyze";

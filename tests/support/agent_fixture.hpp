@@ -1,6 +1,7 @@
 // One real agent in a private temp FLUXLOOP_HOME and socket, plus a way to run the real client.
 #pragma once
 
+#include <cstdlib>
 #include <initializer_list>
 #include <string>
 #include <vector>
@@ -9,8 +10,17 @@
 
 namespace testsupport {
 
-inline const std::string kAgentd = FLUXLOOP_TEST_AGENTD;
-inline const std::string kClient = FLUXLOOP_TEST_CLIENT;
+// The binaries under test: those of this build tree, unless FLUXLOOP_TEST_AGENTD / FLUXLOOP_TEST_CLIENT
+// name others. The ASan stage (scripts/test.sh) runs the plain tree's integration tests against the
+// sanitized agent and client that way, instead of compiling every test driver a second time.
+inline std::string binary_under_test(const char* variable, const char* built) {
+  const char* chosen = std::getenv(variable);
+  return chosen != nullptr && *chosen != '\0' ? chosen : built;
+}
+inline const std::string kAgentd = binary_under_test("FLUXLOOP_TEST_AGENTD", FLUXLOOP_TEST_AGENTD);
+inline const std::string kClient = binary_under_test("FLUXLOOP_TEST_CLIENT", FLUXLOOP_TEST_CLIENT);
+// The build tree these tests were compiled in (cmake --install runs from it).
+inline const std::string kBuildDir = FLUXLOOP_TEST_BUILD_DIR;
 inline const std::string kSourceDir = FLUXLOOP_TEST_SOURCE_DIR;
 
 class AgentFixture {
