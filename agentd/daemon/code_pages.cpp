@@ -28,7 +28,14 @@ struct Mapping {
   std::uintptr_t start = 0;
   std::uintptr_t end = 0;
   bool candidate = false;  // private, not writable, backed by a file
+  // Written pages: resident (Anonymous:) and swapped out (Swap:); -1 until its line was read.
+  long long anonymous_kib = -1;
+  long long swap_kib = -1;
 };
+
+long long field_kib(std::string_view line, std::size_t key_length) {
+  return std::strtoll(std::string(line.substr(key_length)).c_str(), nullptr, 10);
+}
 
 Mapping parse_header(std::string_view line) {
   // "start-end perms offset dev inode path"
@@ -71,9 +78,13 @@ std::size_t trim_code_pages() noexcept {
       const std::string_view line = rest.substr(0, end);
       if (!line.empty() && line.find(':') > line.find('-') && line.find(' ') > line.find('-')) {
         current = parse_header(line);  // a mapping's first line: "start-end perms ..."
-      } else if (line.substr(0, 10) == "Anonymous:" && current.candidate) {
-        // Zero written pages in this mapping: all of it is clean file pages.
-        if (std::strtoull(std::string(line.substr(10)).c_str(), nullptr, 10) == 0 && drop(current)) ++trimmed;
+      } else if (line.substr(0, 10) == "Anonymous:") {
+        current.anonymous_kib = field_kib(line, 10);
+      } else if (line.substr(0, 5) == "Swap:") {
+        current.swap_kib = field_kib(line, 5);
+      } else if (line.substr(0, 8) == "VmFlags:" && current.candidate) {
+        // The entry's last line. No written page, resident or swapped out: all of it is clean file pages.
+        if (current.anonymous_kib == 0 && current.swap_kib == 0 && drop(current)) ++trimmed;
         current.candidate = false;
       }
       if (end == std::string_view::npos) break;
