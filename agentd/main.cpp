@@ -25,6 +25,7 @@
 
 #include "agentd/app/app.hpp"
 #include "agentd/config/config.hpp"
+#include "agentd/daemon/code_pages.hpp"
 #include "agentd/daemon/home_lock.hpp"
 #include "agentd/daemon/launch.hpp"
 #include "agentd/daemon/logging.hpp"
@@ -224,6 +225,8 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
         spdlog::info("fluxloop-agentd {} serving {} (pid {}{})", FLUXLOOP_VERSION, listener.path(), ::getpid(),
                      listener.owner() == agentd::server::SocketOwner::systemd ? ", socket from systemd" : "");
         report.ready();
+        // Start-up code has run: its pages need not stay resident in an idle agent.
+        agentd::daemon::trim_code_pages();
       },
       rethrow);
 

@@ -22,6 +22,8 @@ bench_init() {
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/fluxloop-bench-XXXXXX")
   trap bench_cleanup EXIT
   trap 'exit 130' INT TERM
+  # A private HOME as well: the CLI bridge owns $HOME/.fluxloop/auth.json (see bench/token.sh).
+  export HOME=$tmp
   export FLUXLOOP_HOME=$tmp/home FLUXLOOP_AGENT_SOCK=$tmp/run/agent.sock FLUXLOOP_NO_AUTOSTART=1
   export FLUXLOOP_STORE=${FLUXLOOP_STORE:-file}
   unset FLUXLOOP_TOKEN FLUXLOOP_API_KEY FLUXLOOP_PROFILE

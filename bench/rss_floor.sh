@@ -40,7 +40,7 @@ int main() {
 EOF2
 
 keyring="-lsecret-1 -lgio-2.0 -lgobject-2.0 -lglib-2.0"
-systemd="-lsystemd"
+systemd="-l:libsystemd.so.0"  # the agent no longer links it; no -dev package needed
 tls="-lssl -lcrypto"
 logging="-lspdlog -lfmt"
 qr="-lqrencode"

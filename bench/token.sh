@@ -24,6 +24,9 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # A private agent: temp home, file store, its own socket; no autostart, no stray credentials.
+# HOME too: the agent's CLI bridge keeps $HOME/.fluxloop/auth.json, which a real agent of the user
+# (or another bench) also owns; sharing it makes one agent log the other's profile out.
+export HOME=$tmp
 export FLUXLOOP_HOME=$tmp/home FLUXLOOP_AGENT_SOCK=$tmp/run/agent.sock FLUXLOOP_STORE=file FLUXLOOP_NO_AUTOSTART=1
 unset FLUXLOOP_TOKEN FLUXLOOP_API_KEY FLUXLOOP_PROFILE
 mkdir -m 700 "$FLUXLOOP_HOME"

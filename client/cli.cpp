@@ -18,6 +18,7 @@
 #include "client/commands_redact.hpp"
 #include "client/completion.hpp"
 #include "client/duration.hpp"
+#include "client/fast_path.hpp"
 #include "client/first_run.hpp"
 #include "client/output.hpp"
 #include "client/passthrough.hpp"
@@ -454,6 +455,12 @@ std::vector<CommandSpec> command_specs() {
 
 int run_cli(int argc, char** argv) {
   App app(Environment::from_process());
+  // The hot command, recognised by hand; anything it does not recognise is parsed below.
+  if (auto options = fast_auth_token(argc, argv)) {
+    const int code = auth_token(app, *options);
+    if (!finish_output() && code == proto::kExitOk) return proto::kExitError;
+    return code;
+  }
   if (!implemented(argc, argv)) return pass_through(app, argc, argv);
   Tree tree(app);
 
@@ -485,6 +492,21 @@ int run_cli(int argc, char** argv) {
   const int code = tree.action();
   if (!finish_output() && code == proto::kExitOk) return proto::kExitError;
   return code;
+}
+
+std::optional<AuthTokenOptions> parse_auth_token(int argc, char** argv) {
+  App app(Environment::from_process());
+  Tree tree(app);
+  CLI::App root{kRootDescription, "fluxloop"};
+  configure_root(root);
+  build(root, tree, argc, argv);
+  try {
+    root.parse(argc, argv);
+  } catch (const CLI::ParseError&) {
+    return std::nullopt;
+  }
+  if (!tree.action || command_path(root) != "fluxloop auth token") return std::nullopt;
+  return tree.auth_token;
 }
 
 }  // namespace client

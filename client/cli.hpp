@@ -1,8 +1,10 @@
 // The command tree of `fluxloop`: parses argv with CLI11 and runs exactly one command.
 #pragma once
 
+#include <optional>
 #include <vector>
 
+#include "client/commands_auth.hpp"
 #include "client/completion.hpp"
 
 namespace client {
@@ -18,5 +20,9 @@ bool implemented(int argc, char** argv);
 // Every command of the tree, hidden ones included, with its options and arguments: the source of the
 // completion scripts (`fluxloop completion SHELL`) and of the man page drift test.
 std::vector<CommandSpec> command_specs();
+
+// What the full CLI11 parser makes of argv when it runs `auth token` (nullopt: a parse error, help, or
+// another command). For the test that fast_auth_token (client/fast_path.hpp) never disagrees with it.
+std::optional<AuthTokenOptions> parse_auth_token(int argc, char** argv);
 
 }  // namespace client

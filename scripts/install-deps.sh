@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config
   libboost1.81-dev nlohmann-json3-dev libspdlog-dev libfmt-dev doctest-dev libcli11-dev
-  libssl-dev openssl libsecret-1-dev libsystemd-dev libqrencode-dev libpcre2-dev libseccomp-dev
+  libssl-dev openssl libsecret-1-dev libqrencode-dev libpcre2-dev libseccomp-dev
   clang-14 libclang-rt-14-dev
   gnome-keyring libsecret-tools dbus dbus-bin libglib2.0-bin systemd
   hyperfine socat curl jq python3 util-linux

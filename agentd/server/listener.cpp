@@ -7,8 +7,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <systemd/sd-daemon.h>
-
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -16,6 +14,8 @@
 #include <utility>
 
 #include <spdlog/spdlog.h>
+
+#include "agentd/server/socket_activation.hpp"
 
 namespace agentd::server {
 namespace {
@@ -192,15 +192,15 @@ proto::Status ensure_private_dir(const std::string& dir) {
 proto::Result<Listener> Listener::open(const std::string& requested_path, SocketActivation activation) {
   Listener listener;
   if (activation == SocketActivation::allow) {
-    // sd_listen_fds checks LISTEN_PID against our pid and unsets the variables (children never see them).
-    const int count = ::sd_listen_fds(1);
-    if (count < 0) {
-      return failure(proto::ErrorCode::internal, "systemd socket activation: " + errno_text(-count));
-    }
-    if (count > 0) {
-      const int fd = SD_LISTEN_FDS_START;
-      for (int extra = fd + 1; extra < fd + count; ++extra) ::close(extra);
-      if (::sd_is_socket_unix(fd, SOCK_STREAM, 1, nullptr, 0) <= 0) {
+    // As sd_listen_fds(1): LISTEN_PID must be our pid, and the variables are unset (children never see them).
+    auto count = take_listen_fds();
+    if (!count) return std::move(count).error();
+    if (*count > 0) {
+      const int fd = kListenFdsStart;
+      for (int extra = fd + 1; extra < fd + *count; ++extra) ::close(extra);
+      auto listening = is_listening_unix_stream(fd);
+      if (!listening) return std::move(listening).error();
+      if (!*listening) {
         return failure(proto::ErrorCode::invalid_argument,
                        "systemd passed a socket that is not a listening Unix stream socket; check the .socket unit");
       }
@@ -214,7 +214,7 @@ proto::Result<Listener> Listener::open(const std::string& requested_path, Socket
       } else {
         listener.path_ = requested_path;
       }
-      if (count > 1) spdlog::warn("systemd passed {} sockets; serving the first only", count);
+      if (*count > 1) spdlog::warn("systemd passed {} sockets; serving the first only", *count);
       return listener;
     }
   }

@@ -30,9 +30,11 @@ cmake_version="$(sed -nE 's/^project\(fluxloop-agent VERSION ([0-9.]+).*/\1/p' "
 [ "${version%-*}" = "$cmake_version" ] || fail "package version $version does not carry the project VERSION $cmake_version"
 [ "$(basename "$deb")" = "fluxloop-agent_${version}_${arch}.deb" ] || fail "file name $(basename "$deb")"
 echo "Depends: $depends"
-for lib in libssl3 libsecret-1-0 libsystemd0; do
+for lib in libsecret-1-0; do
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib (dpkg-shlibdeps)"
 done
+# The agent reads LISTEN_FDS and its cgroup itself (docs/performance.md): no libsystemd.
+[[ $depends != *libsystemd0* ]] || fail "Depends names libsystemd0: something links libsystemd again"
 [[ $depends != *-dev* ]] || fail "Depends names a -dev package"
 
 step "contents"
