@@ -110,6 +110,22 @@ std::size_t write_time(char* text, std::chrono::system_clock::time_point when) {
   return size;
 }
 
+// `exe` as append_string writes it. The requests of one connection, and usually of one program, carry
+// the same path: the escaped text of the last one is kept and reused when the path is the same.
+void append_exe(std::string& out, std::string_view exe) {
+  struct Last {
+    std::string raw;
+    std::string escaped = "\"\"";
+  };
+  thread_local Last last;
+  if (exe != last.raw) {
+    last.raw.assign(exe);
+    last.escaped.clear();
+    append_string(last.escaped, exe);
+  }
+  out += last.escaped;
+}
+
 // A decimal integer, without a temporary string.
 template <typename Integer>
 void append_number(std::string& out, Integer value) {
@@ -134,7 +150,7 @@ void format_record(std::string& out, const Record& record) {
   out += ",\"uid\":";
   append_number(out, record.uid);
   out += ",\"exe\":";
-  append_string(out, record.exe);
+  append_exe(out, record.exe);
   out += ",\"op\":";
   append_string(out, record.op);
   out += ",\"profile\":";
