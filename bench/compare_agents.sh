@@ -46,7 +46,9 @@ run() {
   cpu=$(field "$line" server_cpu)
   echo "$rps" >>"$tmp/$name.rps"
   awk -v r="$rps" -v c="$cpu" 'BEGIN { if (c > 0) printf "%.0f\n", r / c }' >>"$tmp/$name.eff"
-  echo "  $name: $rps/s cpu=$cpu p50=$(field "$line" p50_us)us p99=$(field "$line" p99_us)us failed=$(field "$line" failed)"
+  # The replies by outcome (ok=N, and any error code), from the end of the result line.
+  outcomes=$(printf '%s\n' "$line" | sed 's/.*loadavg=[^ ]*//')
+  echo "  $name: $rps/s cpu=$cpu p50=$(field "$line" p50_us)us p99=$(field "$line" p99_us)us failed=$(field "$line" failed)$outcomes"
 }
 
 round=1

@@ -88,6 +88,11 @@ wait "$holder_pid" || true
 open=$(sed -n 's/^open //p' "$tmp/holder.out")
 without=$(cut -d' ' -f1 "$tmp/without.txt" | median)
 with=$(cut -d' ' -f1 "$tmp/with.txt" | median)
+# Round trips per agent CPU-second: what the idle connections cost the agent, whatever the machine's load.
+without_eff=$(awk '$2 > 0 { printf "%.0f\n", $1 / $2 }' "$tmp/without.txt" | median)
+with_eff=$(awk '$2 > 0 { printf "%.0f\n", $1 / $2 }' "$tmp/with.txt" | median)
 awk -v a="$without" -v b="$with" -v o="$open" -v n="$idle" \
   'BEGIN { printf "median rps without idle %d, with %d idle held %d (%.2f); idle connections still open at the end: %d of %d (%s)\n", a, n, b, b / a, o, n, (o == n ? "all held" : "NOT all held") }'
+awk -v a="$without_eff" -v b="$with_eff" \
+  'BEGIN { if (a > 0) printf "median round trips per agent CPU-second: without idle %d, with idle held %d (%.2f)\n", a, b, b / a }'
 echo "agent log lines about closed idle connections: $(grep -c 'longest-idle' "$tmp/agent.log" || true); loadavg=$(loadavg)"

@@ -13,7 +13,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 seconds="${1:-20}"
 dir="${FLUXLOOP_FUZZ_DIR:-$root/build-fuzz}"
-all="codec credentials auth_json config http_response oauth_tokens redact duration"
+all="codec credentials auth_json config http_response oauth_tokens redact duration token_scan"
 targets="${FLUXLOOP_FUZZ_TARGETS:-$all}"
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

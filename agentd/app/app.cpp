@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "agentd/app/handlers.hpp"
+#include "agentd/app/token_scan.hpp"
 #include "agentd/app/services/bridge.hpp"
 #include "agentd/app/services/credentials.hpp"
 #include "agentd/app/services/lock.hpp"
@@ -77,6 +78,16 @@ void App::shutdown() {
 
 void App::peer_rejected(const server::Peer& peer) noexcept { parts_->monitor.rejected_peer(peer); }
 
+bool App::answer_now(const server::Peer& peer, std::string_view body, std::string& reply) {
+  auto& p = *parts_;
+  const auto request = scan_get_token(body);
+  if (!request || p.lock.refuse_secret()) return false;
+  const std::string_view profile = p.settings.resolve_view(request->profile);
+  if (!p.handlers.cached_reply(request->id, profile, request->min_valid, reply)) return false;
+  p.monitor.record_use(peer, proto::GetToken::kOp, profile);  // what handle() records for it
+  return true;
+}
+
 asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_view body) {
   auto& p = *parts_;
   auto decoded = proto::decode_request(body);
@@ -95,9 +106,10 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
     if constexpr (std::is_same_v<Request, proto::GetToken>) {
       // The hot path: not locked and a valid token: its cached reply (agentd/tokens/token_reply.hpp).
       if (!p.lock.refuse_secret()) {
-        if (auto cached = p.handlers.cached_reply(frame.id, request)) {
+        std::string cached;
+        if (p.handlers.cached_reply(frame.id, p.settings.resolve_view(request.profile), request.min_valid, cached)) {
           p.monitor.record(peer, Request::kOp, audit::subject_of(request, resolve), nullptr);
-          co_return std::move(*cached);
+          co_return std::move(cached);
         }
       }
     }

@@ -28,6 +28,9 @@ class App final : public server::RequestHandler {
   // Decodes one request, refuses it if the lock says so (agentd/lock/gate.hpp), else runs its
   // handler; audits it and encodes the reply or the error.
   boost::asio::awaitable<std::string> handle(const server::Peer& peer, std::string_view body) override;
+  // get_token in the exact shape the client sends (agentd/app/token_scan.hpp), not locked, answered
+  // from the token cache; anything else returns false and takes handle().
+  bool answer_now(const server::Peer& peer, std::string_view body, std::string& reply) override;
   // Counts a refused other-uid peer for anomaly detection (agentd/audit).
   void peer_rejected(const server::Peer& peer) noexcept override;
   // Cancels the agent's own timers (refresh schedules) so the io_context can run dry.

@@ -20,14 +20,13 @@ constexpr int kMaxRefreshRounds = 2;
 
 }  // namespace
 
-std::optional<std::string> TokenHandlers::cached_reply(std::uint64_t id, const proto::GetToken& request) {
-  if (request.min_valid < 0) return std::nullopt;
-  const std::string profile = settings_.resolve(request.profile);
+bool TokenHandlers::cached_reply(std::uint64_t id, std::string_view profile, std::int64_t min_valid, std::string& frame) {
+  if (min_valid < 0) return false;
   auto* entry = credentials_.cache().find(profile);
-  if (!entry || (entry->credentials.api_key.empty() && !entry->valid_for(std::chrono::seconds(request.min_valid)))) {
-    return std::nullopt;
+  if (!entry || (entry->credentials.api_key.empty() && !entry->valid_for(std::chrono::seconds(min_valid)))) {
+    return false;
   }
-  return tokens::token_reply_frame(id, profile, *entry);
+  return tokens::token_reply_frame(id, profile, *entry, frame);
 }
 
 Handled<proto::GetToken> TokenHandlers::on(const proto::GetToken& request) {

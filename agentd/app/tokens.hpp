@@ -7,8 +7,8 @@
 #include "proto/messages.hpp"
 
 #include <cstdint>
-#include <optional>
 #include <string>
+#include <string_view>
 
 namespace agentd::app {
 
@@ -19,10 +19,11 @@ class TokenHandlers {
       : settings_(settings), credentials_(credentials) {}
   // A token valid for at least min_valid seconds (a profile's API key as it is), refreshed when needed.
   Handled<proto::GetToken> on(const proto::GetToken& request);
-  // get_token's hot path: the reply frame kept with the cache entry when the token is valid for
-  // min_valid (or the profile holds an API key), else nullopt and the request takes on(). The caller
-  // has checked the lock.
-  std::optional<std::string> cached_reply(std::uint64_t id, const proto::GetToken& request);
+  // get_token's hot path: puts into `frame` the reply kept with the cache entry of `profile` (already
+  // resolved) when its token is valid for `min_valid` seconds (or the profile holds an API key) and
+  // returns true; else false (frame untouched) and the request takes on(). The caller has checked
+  // the lock. No allocation once `frame` has held a reply.
+  bool cached_reply(std::uint64_t id, std::string_view profile, std::int64_t min_valid, std::string& frame);
   // Refreshes now, whatever the token's age.
   Handled<proto::AuthRefresh> on(const proto::AuthRefresh& request);
   // Forgets the profile's credentials, then has its kind revoke them where it can.

@@ -4,7 +4,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
+#include <limits>
 #include <cstdio>
 #include <cstring>
 
@@ -77,11 +80,22 @@ void append_string(std::string& out, std::string_view s) {
   out += '"';
 }
 
-// Writes the time into `text` (at least kTimeBuffer bytes); returns its length.
+// Writes the time into `text` (at least kTimeBuffer bytes); returns its length. A busy agent audits
+// many requests within one millisecond: the text of the last one formatted is reused for those.
 constexpr std::size_t kTimeBuffer = 40;
 std::size_t write_time(char* text, std::chrono::system_clock::time_point when) {
   using namespace std::chrono;
+  struct Last {
+    milliseconds::rep ms = std::numeric_limits<milliseconds::rep>::min();
+    std::size_t size = 0;
+    char text[kTimeBuffer] = {};
+  };
+  thread_local Last last;
   const auto ms = floor<milliseconds>(when);
+  if (ms.time_since_epoch().count() == last.ms) {
+    std::memcpy(text, last.text, last.size);
+    return last.size;
+  }
   const auto day = floor<days>(ms);
   const year_month_day date{day};
   const hh_mm_ss time{ms - day};
@@ -89,7 +103,35 @@ std::size_t write_time(char* text, std::chrono::system_clock::time_point when) {
                 static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
                 static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
                 static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
-  return n > 0 ? static_cast<std::size_t>(n) : 0;
+  const std::size_t size = n > 0 ? std::min(static_cast<std::size_t>(n), kTimeBuffer - 1) : 0;
+  last.ms = ms.time_since_epoch().count();
+  last.size = size;
+  std::memcpy(last.text, text, size);
+  return size;
+}
+
+// `exe` as append_string writes it. The requests of one connection, and usually of one program, carry
+// the same path: the escaped text of the last one is kept and reused when the path is the same.
+void append_exe(std::string& out, std::string_view exe) {
+  struct Last {
+    std::string raw;
+    std::string escaped = "\"\"";
+  };
+  thread_local Last last;
+  if (exe != last.raw) {
+    last.raw.assign(exe);
+    last.escaped.clear();
+    append_string(last.escaped, exe);
+  }
+  out += last.escaped;
+}
+
+// A decimal integer, without a temporary string.
+template <typename Integer>
+void append_number(std::string& out, Integer value) {
+  char digits[24];
+  const auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out.append(digits, ec == std::errc() ? static_cast<std::size_t>(end - digits) : 0);
 }
 
 }  // namespace
@@ -104,11 +146,11 @@ void format_record(std::string& out, const Record& record) {
   out += "{\"time\":\"";
   out.append(time, write_time(time, record.time));
   out += "\",\"pid\":";
-  out += std::to_string(record.pid);
+  append_number(out, record.pid);
   out += ",\"uid\":";
-  out += std::to_string(record.uid);
+  append_number(out, record.uid);
   out += ",\"exe\":";
-  append_string(out, record.exe);
+  append_exe(out, record.exe);
   out += ",\"op\":";
   append_string(out, record.op);
   out += ",\"profile\":";
@@ -117,7 +159,7 @@ void format_record(std::string& out, const Record& record) {
   append_string(out, record.outcome);
   if (record.count > 0) {
     out += ",\"count\":";
-    out += std::to_string(record.count);
+    append_number(out, record.count);
   }
   out += "}\n";
 }

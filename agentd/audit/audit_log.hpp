@@ -17,7 +17,7 @@ namespace agentd::audit {
 inline constexpr std::string_view kLogName = "audit.log";
 inline constexpr std::uint64_t kMaxLogBytes = 1024 * 1024;  // a file past this is rotated
 inline constexpr int kKeptLogs = 3;                         // audit.log.1 … audit.log.3 are kept
-inline constexpr std::size_t kFlushBytes = 4096;            // buffered bytes that trigger a write at once
+inline constexpr std::size_t kFlushBytes = 16 * 1024;       // buffered bytes that trigger a write at once
 inline constexpr std::size_t kMaxFieldBytes = 256;          // longer profile/exe values are cut (untrusted input)
 
 // One audited request. Every field is non-secret by construction: the caller passes a masked key,

@@ -1,5 +1,7 @@
 #include "agentd/audit/monitor.hpp"
 
+#include <optional>
+
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
@@ -84,6 +86,23 @@ struct Monitor::Impl : std::enable_shared_from_this<Monitor::Impl> {
     arm_sweep();
   }
 
+  // One answered request: its audit line, the request rate, and the figures of the credential `used`
+  // (its kind; nullopt when the request is no use of one).
+  void record(const server::Peer& peer, std::string_view op, std::string_view name,
+              std::optional<CredentialKind> used, const proto::Error* error) {
+    const auto now = std::chrono::system_clock::now();
+    ++requests;
+    detector.request(std::chrono::steady_clock::now());
+    const std::string_view outcome = error ? proto::to_string(error->code) : std::string_view("ok");
+    log.append(Record{now, peer.pid, peer.uid, peer.exe, op, name, outcome});
+    if (stopped) {
+      log.flush();
+    } else if (log.buffered() > 0) {
+      arm();
+    }
+    if (used && touches_credential(error)) usage.record(*used, name, now, error ? Outcome::failed : Outcome::ok);
+  }
+
   // The timer only runs while lines wait in the buffer: an idle agent has no periodic wake-up.
   void arm() {
     if (timer_armed || stopped) return;
@@ -122,21 +141,12 @@ Monitor::~Monitor() {
 void Monitor::configure(const config::Monitoring& thresholds) { impl_->detector.set_thresholds(thresholds); }
 
 void Monitor::record(const server::Peer& peer, std::string_view op, const Subject& subject, const proto::Error* error) {
-  auto& s = *impl_;
   if (!subject.audited && !error) return;
-  const auto now = std::chrono::system_clock::now();
-  ++s.requests;
-  s.detector.request(std::chrono::steady_clock::now());
-  const std::string_view outcome = error ? proto::to_string(error->code) : std::string_view("ok");
-  s.log.append(Record{now, peer.pid, peer.uid, peer.exe, op, subject.name, outcome});
-  if (s.stopped) {
-    s.log.flush();
-  } else if (s.log.buffered() > 0) {
-    s.arm();
-  }
-  if (subject.use && touches_credential(error)) {
-    s.usage.record(subject.kind, subject.name, now, error ? Outcome::failed : Outcome::ok);
-  }
+  impl_->record(peer, op, subject.name, subject.use ? std::optional(subject.kind) : std::nullopt, error);
+}
+
+void Monitor::record_use(const server::Peer& peer, std::string_view op, std::string_view profile) {
+  impl_->record(peer, op, profile, CredentialKind::profile, nullptr);
 }
 
 void Monitor::invalid_request(const server::Peer& peer, const proto::Error& error) {

@@ -73,6 +73,8 @@ class Monitor {
   // One answered request of op `op` from `peer` (`error` null: ok): an audit line (buffered, flushed
   // within kFlushInterval), the usage figures of a credential use, the request rate.
   void record(const server::Peer& peer, std::string_view op, const Subject& subject, const proto::Error* error);
+  // record() of a successful use of profile `profile` (get_token's hot path), without building a Subject.
+  void record_use(const server::Peer& peer, std::string_view op, std::string_view profile);
   // A frame from `peer` that did not decode. Audited and logged (message cut, non-printables escaped)
   // the first few times per peer and code in a window; the rest become one summary audit line
   // (`count`) and one "suppressed N similar warnings" log line per window (docs/audit.md).

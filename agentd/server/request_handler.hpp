@@ -24,6 +24,13 @@ class RequestHandler {
   // Answers one frame body (untrusted bytes, at most proto::kMaxFrame) with exactly one complete
   // reply frame (header included). Never throws for bad input: errors are encoded in the reply.
   virtual boost::asio::awaitable<std::string> handle(const Peer& peer, std::string_view body) = 0;
+  // The hot path, tried first for every frame: when the answer needs no waiting (get_token from the
+  // token cache), puts the complete reply frame into `reply` (replacing its bytes, reusing its
+  // capacity) and returns true, with the same reply and the same audit handle() would give. Else
+  // returns false, leaving `reply` untouched, and the server calls handle().
+  virtual bool answer_now(const Peer& /*peer*/, std::string_view /*body*/, std::string& /*reply*/) {
+    return false;
+  }
   // Told of every connection refused because its peer has another uid (as the server refuses it),
   // for monitoring. Must be cheap and must not throw.
   virtual void peer_rejected(const Peer& /*peer*/) noexcept {}

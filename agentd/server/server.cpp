@@ -7,22 +7,26 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <string>
-#include <unordered_set>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <spdlog/spdlog.h>
 
+#include "agentd/server/deadlines.hpp"
+#include "agentd/server/session.hpp"
 #include "proto/codec.hpp"
 #include "proto/frame.hpp"
 #include "proto/mask.hpp"
@@ -32,7 +36,7 @@ namespace {
 
 namespace asio = boost::asio;
 using asio::local::stream_protocol;
-using Clock = std::chrono::steady_clock;
+using Clock = SessionClock;
 
 constexpr std::chrono::milliseconds kAcceptBackoff{100};  // after accept fails (EMFILE): do not spin
 constexpr int kRejectLogsPerWindow = 20;                  // foreign-peer warnings per window, then one summary
@@ -44,6 +48,7 @@ constexpr rlim_t kReservedFds = 128;                      // kept for the store,
 constexpr std::size_t kMinConnections = 16;               // however low the fd limit, serve this many
 constexpr int kEvictLogsPerWindow = 5;                    // "closed the longest-idle" lines per window
 constexpr std::chrono::seconds kEvictLogWindow{60};
+constexpr std::size_t kKeptReplyCapacity = 1024;          // a session keeps its reply buffer up to this size
 
 constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
@@ -53,56 +58,16 @@ std::string seconds_text(std::chrono::milliseconds duration) {
   return std::to_string(ms) + " ms";
 }
 
-enum class Phase { idle, reading, handling, writing };
-
-// Bytes of a connection's own read buffer: a whole small request (get_token, status: under 200
-// bytes) arrives with one read. Larger frames (an import) get a body buffer of their own.
-constexpr std::size_t kInbox = 512;
-
-struct Session {
-  explicit Session(stream_protocol::socket s) : socket(std::move(s)) {}
-
-  void close() {
-    closed = true;
-    boost::system::error_code ignored;
-    socket.close(ignored);
+// Sends what the socket buffer takes of `bytes` now, never waiting; returns how many bytes went (0 on
+// EAGAIN or an error, which the caller's async_write of the rest then reports). A reply to a client
+// waiting for it always fits: one syscall, no reactor round. Also the courtesy frame for clients we
+// are about to close (busy, too large, too slow), which must not cost us a coroutine.
+std::size_t send_now(stream_protocol::socket& socket, std::string_view bytes) {
+  for (;;) {
+    const ssize_t n = ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n >= 0) return static_cast<std::size_t>(n);
+    if (errno != EINTR) return 0;
   }
-  std::size_t buffered() const noexcept { return end - begin; }
-  // Moves buffered bytes to the front when a frame of `room` bytes starting at them would not fit
-  // (room <= kInbox).
-  void make_room(std::size_t room) noexcept {
-    if (begin + room <= inbox.size()) return;
-    std::memmove(inbox.data(), inbox.data() + begin, buffered());
-    end -= begin;
-    std::memset(inbox.data() + end, 0, inbox.size() - end);  // no stale request bytes left behind
-    begin = 0;
-  }
-  // Drops `n` consumed bytes (a frame handled), wiping them: requests may carry passphrases or keys.
-  void consume(std::size_t n) noexcept {
-    std::memset(inbox.data() + begin, 0, n);
-    begin += n;
-    if (begin == end) begin = end = 0;
-  }
-
-  stream_protocol::socket socket;
-  Peer peer;
-  Phase phase = Phase::idle;
-  Clock::time_point idle_since = Clock::now();
-  // The one deadline of the phase the session is in (max: none); the server's sweeper cancels the
-  // pending operation of a session past it. Setting it is a plain store, no timer syscall.
-  Clock::time_point deadline = Clock::time_point::max();
-  bool timed_out = false;
-  bool closed = false;
-  std::size_t begin = 0, end = 0;  // buffered, not yet consumed bytes: inbox[begin, end)
-  std::array<char, kInbox> inbox{};
-};
-
-// Writes a small frame now if the socket buffer takes it, never waiting: for clients we are about to
-// close (busy, too large, too slow), where a reply is a courtesy and must not cost us a coroutine.
-void send_now(stream_protocol::socket& socket, const std::string& frame) {
-  boost::system::error_code ec;
-  socket.non_blocking(true, ec);
-  if (!ec) socket.write_some(asio::buffer(frame), ec);
 }
 
 // The peer's executable for the audit log, read once per connection (not per request). Best effort:
@@ -135,16 +100,13 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
         cap(cap_for_fd_limit(l.max_connections)),
         drained(executor),
         backoff(executor),
-        sweep_timer(executor, Clock::time_point::max()),
-        sweep_slack(std::clamp(std::min({l.idle_timeout, l.frame_timeout, l.write_timeout}) / 4,
-                               std::chrono::milliseconds(1), kMaxSweepSlack)) {}
+        deadlines(executor, std::clamp(std::min({l.idle_timeout, l.frame_timeout, l.write_timeout}) / 4,
+                                       std::chrono::milliseconds(1), kMaxSweepSlack)) {}
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(std::shared_ptr<Session> s);
   asio::awaitable<void> sweeper();
   asio::awaitable<boost::system::error_code> fill(Session& s, std::size_t want, bool& reading);
-  void expect(Session& s, Phase phase, std::chrono::milliseconds timeout);
-  void sweep(Clock::time_point now);
   bool admit(stream_protocol::socket& socket, Peer& peer);
   bool evict_longest_idle(pid_t newcomer);
   void end(const std::shared_ptr<Session>& s);
@@ -154,15 +116,12 @@ struct Server::State : std::enable_shared_from_this<Server::State> {
   RequestHandler& handler;
   Limits limits;
   std::size_t cap;
-  std::unordered_set<std::shared_ptr<Session>> sessions;
+  Sessions sessions;
   std::atomic<std::size_t> count{0};
   asio::steady_timer drained;  // stop() waits on it; the last session to end cancels it
   asio::steady_timer backoff;
-  // One timer for every session's deadline: it fires no later than sweep_slack after the earliest
-  // deadline it was armed for, and is re-armed only when a deadline falls before that.
-  asio::steady_timer sweep_timer;
-  Clock::time_point sweep_at = Clock::time_point::max();
-  std::chrono::milliseconds sweep_slack;
+  // One timer for every session's deadline (agentd/server/deadlines.hpp).
+  Deadlines deadlines;
   bool stopping = false;
   bool destroyed = false;
   Clock::time_point reject_window_start{};
@@ -264,57 +223,19 @@ asio::awaitable<void> Server::State::accept_loop() {
   }
 }
 
-// Enters `phase` with `timeout` from now as its deadline (zero: none). A store, plus a timer re-arm
-// only when this deadline falls before the sweep already planned (then later ones do not).
-void Server::State::expect(Session& s, Phase phase, std::chrono::milliseconds timeout) {
-  s.phase = phase;
-  s.timed_out = false;
-  if (timeout == std::chrono::milliseconds::zero()) {
-    s.deadline = Clock::time_point::max();
-    return;
-  }
-  const auto now = Clock::now();
-  if (phase == Phase::idle) s.idle_since = now;
-  s.deadline = now + timeout;
-  if (s.deadline + sweep_slack < sweep_at) {
-    sweep_at = s.deadline + sweep_slack;
-    sweep_timer.expires_at(sweep_at);  // wakes the sweeper, which waits again for the new time
-  }
-}
-
-// Cancels the pending operation of every session past its deadline (the session then sees the
-// error and ends or answers `timeout`), and plans the next sweep after the earliest deadline left.
-void Server::State::sweep(Clock::time_point now) {
-  Clock::time_point next = Clock::time_point::max();
-  for (const auto& s : sessions) {
-    if (s->closed || s->deadline == Clock::time_point::max()) continue;
-    if (s->deadline <= now) {
-      s->timed_out = true;
-      s->deadline = Clock::time_point::max();
-      boost::system::error_code ignored;
-      s->socket.cancel(ignored);
-    } else {
-      next = std::min(next, s->deadline);
-    }
-  }
-  sweep_at = next == Clock::time_point::max() ? next : next + sweep_slack;
-  sweep_timer.expires_at(sweep_at);
-}
-
 asio::awaitable<void> Server::State::sweeper() {
   auto self = shared_from_this();
   while (!destroyed && !(stopping && sessions.empty())) {
-    co_await sweep_timer.async_wait(use_tuple);  // cancelled by a re-arm: then wait for the new time
+    co_await deadlines.wait();  // woken early by a re-arm: then it waits for the new time
     if (destroyed) break;
-    const auto now = Clock::now();
-    if (now >= sweep_at) sweep(now);
+    deadlines.sweep_if_due(sessions);
   }
 }
 
 // Reads until `want` bytes are buffered (want <= kInbox), entering the reading phase first.
 asio::awaitable<boost::system::error_code> Server::State::fill(Session& s, std::size_t want, bool& reading) {
   if (!reading) {
-    expect(s, Phase::reading, limits.frame_timeout);
+    deadlines.expect(s, Phase::reading, limits.frame_timeout);
     reading = true;
   }
   s.make_room(want);
@@ -334,7 +255,7 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
   try {
     while (!stopping && !s->closed) {
       // Idle: wait for the first byte of the next request (unless a pipelined one is buffered).
-      expect(*s, Phase::idle, limits.idle_timeout);
+      deadlines.expect(*s, Phase::idle, limits.idle_timeout);
       boost::system::error_code ec;
       if (s->buffered() == 0) {
         auto [ec0, got] = co_await s->socket.async_read_some(asio::buffer(s->inbox), use_tuple);
@@ -353,7 +274,7 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
         std::memcpy(header.data(), s->inbox.data() + s->begin, header.size());
         auto decoded = proto::decode_header(header);
         if (!decoded) {
-          expect(*s, Phase::writing, limits.write_timeout);
+          deadlines.expect(*s, Phase::writing, limits.write_timeout);
           co_await asio::async_write(s->socket, asio::buffer(proto::encode_error(kNoRequestId, decoded.error())),
                                      use_tuple);
           break;  // the stream is out of sync: close
@@ -364,7 +285,7 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
           frame_size = proto::kHeaderSize + length;
           body = std::string_view(s->inbox.data() + s->begin + proto::kHeaderSize, length);
         } else {
-          if (!reading) expect(*s, Phase::reading, limits.frame_timeout);
+          if (!reading) deadlines.expect(*s, Phase::reading, limits.frame_timeout);
           // Everything buffered belongs to this frame (it is larger than the inbox).
           large.assign(s->inbox.data() + s->begin + proto::kHeaderSize, s->buffered() - proto::kHeaderSize);
           s->consume(s->buffered());
@@ -386,18 +307,34 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
         break;
       }
 
-      // Handling: the handler owns its own deadlines (a refresh may take a while).
-      expect(*s, Phase::handling, std::chrono::milliseconds::zero());
-      std::string reply = co_await handler.handle(s->peer, body);
+      // The hot path first (get_token from the cache): answered here, no handler coroutine, no
+      // allocation. Else handling, where the handler owns its own deadlines (a refresh may take a while).
+      if (!handler.answer_now(s->peer, body, s->reply)) {
+        deadlines.expect(*s, Phase::handling, std::chrono::milliseconds::zero());
+        s->reply = co_await handler.handle(s->peer, body);
+      }
       // Requests may carry a passphrase, a client's key or log bytes; replies a token: free no copies.
       if (frame_size != 0) s->consume(frame_size);
-      proto::wipe(large);
-      std::string().swap(large);  // an idle connection keeps no large buffer
-
-      expect(*s, Phase::writing, limits.write_timeout);
-      auto [ec4, written] = co_await asio::async_write(s->socket, asio::buffer(reply), use_tuple);
-      proto::wipe(reply);
-      if (ec4) break;
+      if (!large.empty()) {
+        proto::wipe(large);
+        std::string().swap(large);  // an idle connection keeps no large buffer
+      }
+      // Writing: one send from here when the socket buffer takes the reply (it does unless the client
+      // stopped reading); only the rest waits, under the write deadline.
+      const std::size_t sent = send_now(s->socket, s->reply);
+      const bool short_send = sent < s->reply.size();
+      if (short_send) {
+        deadlines.expect(*s, Phase::writing, limits.write_timeout);
+        auto [ec4, written] = co_await asio::async_write(
+            s->socket, asio::buffer(s->reply.data() + sent, s->reply.size() - sent), use_tuple);
+        if (ec4) break;
+      }
+      proto::wipe(s->reply);
+      if (s->reply.capacity() > kKeptReplyCapacity) std::string().swap(s->reply);  // a big reply's buffer goes
+      // Asio tries a read at once before waiting for the socket; right after our reply the client has
+      // not answered yet, so let the other connections' ready work run first (a queued handler, no
+      // syscall) instead of paying a read that finds nothing.
+      if (!short_send && s->buffered() == 0) co_await asio::post(executor, asio::use_awaitable);
     }
   } catch (const std::exception& e) {
     spdlog::error("connection from pid {} failed: {}; closing it", s->peer.pid, e.what());
@@ -405,6 +342,7 @@ asio::awaitable<void> Server::State::session(std::shared_ptr<Session> s) {
     spdlog::error("connection from pid {} failed; closing it", s->peer.pid);
   }
   proto::wipe(large);
+  proto::wipe(s->reply);
   s->consume(s->buffered());
   end(s);
 }
@@ -415,7 +353,7 @@ void Server::State::end(const std::shared_ptr<Session>& s) {
   count = sessions.size();
   if (stopping && sessions.empty()) {
     drained.cancel();
-    sweep_timer.cancel();  // the sweeper's loop ends
+    deadlines.cancel();  // the sweeper's loop ends
   }
 }
 
@@ -428,7 +366,7 @@ Server::~Server() {
   state_->acceptor.close(ignored);
   state_->backoff.cancel();
   state_->destroyed = true;
-  state_->sweep_timer.cancel();
+  state_->deadlines.cancel();
   for (const auto& s : state_->sessions) s->close();
 }
 
@@ -443,7 +381,7 @@ asio::awaitable<bool> Server::stop() {
   boost::system::error_code ignored;
   state->acceptor.close(ignored);
   state->backoff.cancel();
-  state->sweep_timer.cancel();  // the sweeper ends once no session is left
+  state->deadlines.cancel();  // the sweeper ends once no session is left
   // Cancel all, then wait (as Beast's servers do). A request already being handled or answered
   // keeps its connection until the reply is out; everything else is closed now.
   for (const auto& s : state->sessions) {

@@ -26,7 +26,7 @@ void TokenCache::drop_replies() noexcept {
   }
 }
 
-Entry* TokenCache::find(const std::string& profile) {
+Entry* TokenCache::find(std::string_view profile) {
   auto it = entries_.find(profile);
   return it == entries_.end() ? nullptr : &it->second;
 }

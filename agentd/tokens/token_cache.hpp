@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "agentd/store/credentials.hpp"
 #include "agentd/tokens/clock.hpp"
@@ -38,7 +39,7 @@ class TokenCache {
   // new entry gets a generation no entry of this cache had before.
   Entry& put(const std::string& profile, store::Credentials credentials);
   void erase(const std::string& profile) { entries_.erase(profile); }
-  Entry* find(const std::string& profile);
+  Entry* find(std::string_view profile);
   const EntryMap& entries() const { return entries_; }
   void clear() { entries_.clear(); }
   // Wipes and frees every entry's encoded get_token reply (the agent locks: no token bytes kept

@@ -4,6 +4,7 @@
 #include <string_view>
 
 #include "proto/frame.hpp"
+#include "proto/mask.hpp"
 
 namespace agentd::tokens {
 namespace {
@@ -41,7 +42,7 @@ bool append_json_string(proto::SecureString& out, std::string_view text) {
 }
 
 // The reply's members after the id, keys in nlohmann's (sorted) order, closing brace included.
-bool encode_tail(proto::SecureString& out, const std::string& profile, const Entry& entry) {
+bool encode_tail(proto::SecureString& out, std::string_view profile, const Entry& entry) {
   const bool api_key = !entry.credentials.api_key.empty();
   if (!api_key && entry.expires) {
     out += "\"expires_at\":\"";
@@ -58,13 +59,13 @@ bool encode_tail(proto::SecureString& out, const std::string& profile, const Ent
 
 }  // namespace
 
-std::optional<std::string> token_reply_frame(std::uint64_t id, const std::string& profile, Entry& entry) {
+bool token_reply_frame(std::uint64_t id, std::string_view profile, Entry& entry, std::string& frame) {
   if (!entry.reply_valid || entry.reply_expires != entry.expires) {
     proto::wipe(entry.reply);
     entry.reply_valid = false;
     if (!encode_tail(entry.reply, profile, entry)) {
       proto::wipe(entry.reply);
-      return std::nullopt;
+      return false;
     }
     entry.reply_expires = entry.expires;
     entry.reply_valid = true;
@@ -74,16 +75,17 @@ std::optional<std::string> token_reply_frame(std::uint64_t id, const std::string
   const std::string_view id_text(digits, static_cast<std::size_t>(end - digits));
   constexpr std::string_view kOpen = "{\"id\":";
   const std::size_t length = kOpen.size() + id_text.size() + 1 + entry.reply.size();
-  if (ec != std::errc() || length > proto::kMaxFrame) return std::nullopt;
+  if (ec != std::errc() || length > proto::kMaxFrame) return false;
   const auto header = proto::encode_header(static_cast<std::uint32_t>(length));
-  std::string frame;
+  if (frame.capacity() < header.size() + length) proto::wipe(frame);  // freed by the growth: no token left in it
+  frame.clear();
   frame.reserve(header.size() + length);
   frame.append(reinterpret_cast<const char*>(header.data()), header.size());
   frame += kOpen;
   frame += id_text;
   frame += ',';
   frame.append(entry.reply.data(), entry.reply.size());
-  return frame;
+  return true;
 }
 
 }  // namespace agentd::tokens

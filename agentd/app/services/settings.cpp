@@ -11,6 +11,12 @@ proto::Status Settings::load() {
   return proto::Ok{};
 }
 
+std::string_view Settings::resolve_view(std::string_view requested) const noexcept {
+  if (!requested.empty()) return requested;
+  if (!config_.default_profile.empty()) return config_.default_profile;
+  return config::kDefaultProfile;
+}
+
 std::string Settings::resolve(const std::string& requested) const {
   if (!requested.empty()) return requested;
   if (!config_.default_profile.empty()) return config_.default_profile;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "agentd/config/config.hpp"
@@ -44,6 +45,8 @@ class Settings {
 
   // The profile a request means: its own, else the configured default, else "production".
   std::string resolve(const std::string& requested) const;
+  // The same without a copy: valid until `requested` or the configuration changes.
+  std::string_view resolve_view(std::string_view requested) const noexcept;
   // Saves `updated` to config.json, then makes it the configuration; on an error nothing changes.
   proto::Status update(config::Config updated);
   // Takes hand edits of `sanitization.patterns` (redact re-reads config.json): memory only, the file

@@ -68,6 +68,27 @@ TEST_CASE("audit: a record is one JSON line with every field, escaped, valid UTF
   CHECK(profile.size() < agentd::audit::kMaxFieldBytes + 16);
 }
 
+TEST_CASE("audit: records within one millisecond and of alternating programs each carry their own time and exe") {
+  // The time text and the escaped exe are reused from the previous record when they are the same.
+  const auto start = std::chrono::sys_days{std::chrono::year{2024} / 11 / 2} + std::chrono::hours(10);
+  const std::vector<std::chrono::system_clock::time_point> times = {
+      start, start + std::chrono::microseconds(300), start + std::chrono::milliseconds(1), start,
+      start + std::chrono::hours(24)};
+  const std::vector<std::string> exes = {"/usr/bin/fluxloop", "/usr/bin/fluxloop", "/opt/x\"y", "", "/usr/bin/fluxloop"};
+  for (std::size_t i = 0; i < times.size(); ++i) {
+    std::string out;
+    Record record = sample();
+    record.time = times[i];
+    record.exe = exes[i];
+    agentd::audit::format_record(out, record);
+    const json line = json::parse(out);
+    CHECK(line["time"] == agentd::audit::format_time(times[i]));
+    CHECK(line["exe"] == exes[i]);
+  }
+  CHECK(agentd::audit::format_time(start + std::chrono::microseconds(300)) == "2024-11-02T10:00:00.000Z");
+  CHECK(agentd::audit::format_time(start + std::chrono::hours(24)) == "2024-11-03T10:00:00.000Z");
+}
+
 TEST_CASE("audit: format_time is RFC 3339 UTC with milliseconds") {
   const auto when = std::chrono::sys_days{std::chrono::year{2024} / 11 / 2} + std::chrono::hours(10) +
                     std::chrono::milliseconds(5007);

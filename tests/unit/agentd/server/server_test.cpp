@@ -62,7 +62,19 @@ class TestHandler final : public agentd::server::RequestHandler {
     co_return proto::encode_reply(frame.id, reply);
   }
 
+  // The hot path's stand-in: profile_list is answered at once, without handle().
+  bool answer_now(const Peer&, std::string_view body, std::string& reply) override {
+    auto decoded = proto::decode_request(body);
+    auto* frame = std::get_if<proto::RequestFrame>(&decoded);
+    if (!frame || !std::holds_alternative<proto::ProfileList>(frame->request)) return false;
+    ++requests;
+    ++answered_now;
+    reply = proto::encode_reply(frame->id, proto::ProfileListReply{});
+    return true;
+  }
+
   std::atomic<int> requests{0};
+  std::atomic<int> answered_now{0};
   std::function<std::size_t()> connections;
 
  private:
@@ -375,4 +387,54 @@ TEST_CASE("server: a peer of another uid gets one permission_denied frame and is
   CHECK(h.handler.requests == 0);
   auto owner = must_connect(h.path());
   CHECK(round_trip(owner.get(), 2));
+}
+
+TEST_CASE("server: a request the handler answers at once skips handle() and keeps its place in the order") {
+  Harness h;
+  auto fd = must_connect(h.path());
+  // Pipelined in one write: answered at once, handled, answered at once.
+  REQUIRE(send_all(fd.get(), proto::encode_request(1, proto::ProfileList{}) + proto::encode_request(2, proto::AgentStatus{}) +
+                                 proto::encode_request(3, proto::ProfileList{})));
+  for (std::uint64_t id : {1, 2, 3}) {
+    auto body = recv_frame(fd.get());
+    REQUIRE(body);
+    if (id == 2) CHECK(proto::decode_reply<proto::AgentStatusReply>(*body, id).ok());
+    else CHECK(proto::decode_reply<proto::ProfileListReply>(*body, id).ok());
+  }
+  CHECK(h.handler.answered_now == 2);
+  CHECK(h.handler.requests == 3);
+  CHECK(round_trip(fd.get(), 4));
+}
+
+TEST_CASE("server: a client that sends thousands of requests before reading any reply gets them all, in order") {
+  // Replies back up in the socket buffer, so sends come up short and the rest waits for the reader.
+  Limits limits = Harness::test_limits();
+  limits.write_timeout = 10s;  // generous: the reader starts late on purpose
+  Harness h(limits);
+  auto fd = must_connect(h.path());
+  constexpr std::uint64_t kRequests = 4000;
+  auto writer = std::async(std::launch::async, [&] {
+    for (std::uint64_t id = 1; id <= kRequests; ++id) {
+      const bool now = id % 2 == 1;
+      if (!send_all(fd.get(), now ? proto::encode_request(id, proto::ProfileList{}) : proto::encode_request(id, proto::AgentStatus{}))) {
+        return false;
+      }
+    }
+    return true;
+  });
+  // Reads nothing for 300 ms (or until the writer is done): meanwhile the replies fill the socket
+  // buffer, the server's sends come up short, and the writer blocks in turn. Correct either way.
+  (void)servertest::eventually_true([&] { return writer.wait_for(0ms) == std::future_status::ready; }, 300ms);
+  std::uint64_t in_order = 0;
+  for (std::uint64_t id = 1; id <= kRequests; ++id) {
+    auto body = recv_frame(fd.get());
+    if (!body) break;
+    const bool ok = id % 2 == 1 ? proto::decode_reply<proto::ProfileListReply>(*body, id).ok()
+                                : proto::decode_reply<proto::AgentStatusReply>(*body, id).ok();
+    if (!ok) break;
+    ++in_order;
+  }
+  CHECK(writer.get());
+  CHECK(in_order == kRequests);
+  CHECK(h.handler.answered_now == kRequests / 2);
 }

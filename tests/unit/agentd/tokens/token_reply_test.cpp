@@ -5,6 +5,7 @@
 #include <array>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -48,13 +49,20 @@ nlohmann::json expected(std::uint64_t id, const std::string& profile, const agen
   return nlohmann::json::parse(body_of(proto::encode_reply(id, reply)));
 }
 
+// token_reply_frame into a fresh string; nullopt when it declines.
+std::optional<std::string> reply_frame(std::uint64_t id, const std::string& profile, agentd::tokens::Entry& entry) {
+  std::string frame;
+  if (!agentd::tokens::token_reply_frame(id, profile, entry, frame)) return std::nullopt;
+  return frame;
+}
+
 }  // namespace
 
 TEST_CASE("token reply: the cached frame carries the same JSON as encode_reply, for any id") {
   TokenCache cache;
   auto& entry = cache.put("prod", tokens("tok\"en\\with\x01quirks", 3600s));
   for (std::uint64_t id : {std::uint64_t{0}, std::uint64_t{7}, std::uint64_t{18446744073709551615u}}) {
-    auto frame = agentd::tokens::token_reply_frame(id, "prod", entry);
+    auto frame = reply_frame(id, "prod", entry);
     REQUIRE(frame.has_value());
     CHECK(nlohmann::json::parse(body_of(*frame)) == expected(id, "prod", entry));
     auto decoded = proto::decode_reply<proto::TokenReply>(body_of(*frame), id);
@@ -66,7 +74,7 @@ TEST_CASE("token reply: the cached frame carries the same JSON as encode_reply, 
   agentd::store::Credentials keyed;
   keyed.api_key = "flx_api_example";
   auto& key_entry = cache.put("keyed", keyed);
-  auto frame = agentd::tokens::token_reply_frame(3, "keyed", key_entry);
+  auto frame = reply_frame(3, "keyed", key_entry);
   REQUIRE(frame.has_value());
   CHECK(nlohmann::json::parse(body_of(*frame)) == expected(3, "keyed", key_entry));
 }
@@ -74,18 +82,18 @@ TEST_CASE("token reply: the cached frame carries the same JSON as encode_reply, 
 TEST_CASE("token reply: a new entry, a moved expiry or drop_replies make it encode again") {
   TokenCache cache;
   cache.put("p", tokens("first", 3600s));
-  auto first = agentd::tokens::token_reply_frame(1, "p", *cache.find("p"));
+  auto first = reply_frame(1, "p", *cache.find("p"));
   REQUIRE(first.has_value());
   CHECK(proto::decode_reply<proto::TokenReply>(body_of(*first), 1)->token == "first");
 
   cache.put("p", tokens("second", 3600s));  // a refresh or an import replaces the entry
-  auto second = agentd::tokens::token_reply_frame(2, "p", *cache.find("p"));
+  auto second = reply_frame(2, "p", *cache.find("p"));
   REQUIRE(second.has_value());
   CHECK(proto::decode_reply<proto::TokenReply>(body_of(*second), 2)->token == "second");
 
   auto& entry = *cache.find("p");
   entry.expires = *entry.expires + 3600s;  // a login sets the expiry after remember()
-  auto moved = agentd::tokens::token_reply_frame(3, "p", entry);
+  auto moved = reply_frame(3, "p", entry);
   REQUIRE(moved.has_value());
   CHECK(nlohmann::json::parse(body_of(*moved)) == expected(3, "p", entry));
 
@@ -98,6 +106,6 @@ TEST_CASE("token reply: a new entry, a moved expiry or drop_replies make it enco
 TEST_CASE("token reply: strings beyond ASCII are left to the usual encoder") {
   TokenCache cache;
   auto& entry = cache.put("p", tokens("t\xc3\xa9", 3600s));
-  CHECK_FALSE(agentd::tokens::token_reply_frame(1, "p", entry).has_value());
+  CHECK_FALSE(reply_frame(1, "p", entry).has_value());
   CHECK_FALSE(entry.reply_valid);
 }
