@@ -163,9 +163,9 @@ int serve(const Options& options, const std::string& home, agentd::server::Liste
                       .socket_path = listener.path(),
                       .forced_store = forced_store ? forced_store : "",
                       .lifetime_seconds = options.lifetime_seconds,
-                      .launch = listener.owner() == agentd::server::SocketOwner::systemd ? "systemd-socket"
-                                : options.mode == Mode::daemon                             ? "daemon"
-                                                                                           : "foreground",
+                      .launch = listener.owner() == agentd::server::SocketOwner::systemd ? proto::LaunchMode::systemd_socket
+                                : options.mode == Mode::daemon                             ? proto::LaunchMode::daemon
+                                                                                           : proto::LaunchMode::foreground,
                       .unit = agentd::daemon::systemd_unit(),
                       // Posted, not called: the agent_stop request is answered before connections close.
                       .request_stop = [&] { asio::post(io, [&] { begin_shutdown("agent_stop request"); }); },

@@ -104,8 +104,9 @@ int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
   if (!target) return report(target.error());
   proto::ApiKeyCreate request{.target = std::move(*target),
                               .name = options.name,
-                              .scope = options.scope,
-                              .type = options.type,
+                              // Checked by the parser (CLI11 IsMember over the same table): "" means none.
+                              .scope = proto::enum_from_string<proto::KeyScope>(options.scope),
+                              .type = proto::enum_from_string<proto::KeyType>(options.type),
                               .store_profile = options.store};
   auto reply = app.call(request);
   if (!reply) return report(reply.error());

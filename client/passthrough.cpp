@@ -71,7 +71,7 @@ void freshen(App& app) {
     note("could not freshen the platform CLI's login in the agent: " + failure.message);
     return;
   }
-  if (reply->state == "locked") note("the agent is locked, so the platform CLI finds no login: run `fluxloop agent unlock`");
+  if (reply->state == proto::BridgeState::locked) note("the agent is locked, so the platform CLI finds no login: run `fluxloop agent unlock`");
 }
 
 }  // namespace

@@ -81,7 +81,10 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     std::replace(state.begin(), state.end(), '_', ' ');
     add_if(rows, "kind", std::string(proto::to_string(p.kind)));
     add_if(rows, "state", state);
-    add_if(rows, "credential", p.credential == "api_key" ? std::string("API key") : p.credential);
+    if (p.credential) {
+      add_if(rows, "credential", *p.credential == proto::CredentialType::api_key ? std::string("API key")
+                                                                                 : std::string(proto::to_string(*p.credential)));
+    }
     add_if(rows, "api key", p.api_key);
     add_if(rows, "user", p.user_email);
     add_if(rows, "user id", p.user_id);
@@ -97,7 +100,7 @@ std::string render_auth_status(const proto::AuthStatusReply& reply) {
     out += render_table(rows, "  ");
     out += "\n";
   }
-  if (!reply.store.empty()) out += "store: " + reply.store + "\n";
+  out += "store: " + std::string(proto::to_string(reply.store)) + "\n";
   // A corrupt file or a locked keyring: the one line that explains why profiles look empty.
   if (!reply.store_problem.empty()) out += "store problem: " + reply.store_problem + "\n";
   return out;
@@ -117,9 +120,9 @@ namespace {
 
 // "systemd socket activation, unit fluxloop-agentd.service": how the agent came to run.
 std::string describe_launch(const proto::AgentStatusReply& reply) {
-  std::string how = reply.launch == "systemd-socket" ? "systemd socket activation"
-                    : reply.launch.empty()           ? ""
-                                                     : "fluxloop-agentd --" + reply.launch;
+  std::string how = !reply.launch                                         ? ""
+                    : *reply.launch == proto::LaunchMode::systemd_socket ? "systemd socket activation"
+                                                                         : "fluxloop-agentd --" + std::string(proto::to_string(*reply.launch));
   if (!reply.unit.empty()) how += (how.empty() ? "unit " : ", unit ") + reply.unit;
   return how;
 }
@@ -133,7 +136,7 @@ std::string render_agent_status(const proto::AgentStatusReply& reply) {
   add_if(rows, "started by", describe_launch(reply));
   add_if(rows, "socket", reply.socket);
   add_if(rows, "home", reply.home);
-  add_if(rows, "store", reply.store + (reply.store_detail.empty() ? "" : " (" + reply.store_detail + ")"));
+  add_if(rows, "store", std::string(proto::to_string(reply.store)) + (reply.store_detail.empty() ? "" : " (" + reply.store_detail + ")"));
   rows.push_back({"profiles", std::to_string(reply.profiles)});
   rows.push_back({"connections", std::to_string(reply.connections)});
   rows.push_back({"locked", reply.locked ? "yes (no secret is served until `fluxloop agent unlock`)" : "no"});
@@ -143,7 +146,7 @@ std::string render_agent_status(const proto::AgentStatusReply& reply) {
   if (!reply.usage.empty()) {
     std::vector<Row> usage{{"CREDENTIAL", "KIND", "REQUESTS", "FAILED", "LAST USED"}};
     for (const auto& u : reply.usage) {
-      usage.push_back({u.name.empty() ? "-" : u.name, u.kind == "api_key" ? "API key" : u.kind, std::to_string(u.requests),
+      usage.push_back({u.name.empty() ? "-" : u.name, u.kind == proto::UsageKind::api_key ? "API key" : std::string(proto::to_string(u.kind)), std::to_string(u.requests),
                        std::to_string(u.failures), u.last_used.empty() ? "-" : u.last_used});
     }
     out += "\nusage since start:\n" + render_table(usage, "  ");

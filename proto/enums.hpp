@@ -6,6 +6,7 @@
 #include <array>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 namespace proto {
@@ -16,6 +17,21 @@ enum class ProfileKind { oidc, fluxloop };
 enum class LoginMethod { browser, device, cli_connect };
 // A profile's state in auth status.
 enum class ProfileState { valid, expired, login_required, no_credentials, login_pending };
+// The scope of an API key the client asks for (apikey_create). Records the platform reports keep its
+// own spelling as a string (ApiKeyRecord.scope): a value this table does not know is shown, not refused.
+enum class KeyScope { read, write, read_write, admin };
+// The type of an API key the client asks for (apikey_create); records: as KeyScope.
+enum class KeyType { user, service_account };
+// What a usage row of agent status counts: a profile, or an API key a client passed (masked).
+enum class UsageKind { profile, api_key };
+// The credential a profile holds (auth status).
+enum class CredentialType { oauth, api_key };
+// The secret store in use (agent status, auth status; FLUXLOOP_STORE spells the same).
+enum class StoreKind { keyring, file };
+// How the agent was started (agent status).
+enum class LaunchMode { systemd_socket, daemon, foreground };
+// The CLI bridge file's state after bridge_sync (docs/protocol.md "bridge_sync").
+enum class BridgeState { fresh, off, not_bridged, no_login, locked };
 
 template <typename E>
 struct EnumNames;  // specialised below: static constexpr std::array<std::pair<E, std::string_view>, N> kNames
@@ -38,6 +54,48 @@ struct EnumNames<ProfileState> {
                                      std::pair{ProfileState::login_required, std::string_view("login_required")},
                                      std::pair{ProfileState::no_credentials, std::string_view("no_credentials")},
                                      std::pair{ProfileState::login_pending, std::string_view("login_pending")}};
+};
+
+template <>
+struct EnumNames<KeyScope> {
+  static constexpr std::array kNames{std::pair{KeyScope::read, std::string_view("read")},
+                                     std::pair{KeyScope::write, std::string_view("write")},
+                                     std::pair{KeyScope::read_write, std::string_view("read-write")},
+                                     std::pair{KeyScope::admin, std::string_view("admin")}};
+};
+template <>
+struct EnumNames<KeyType> {
+  static constexpr std::array kNames{std::pair{KeyType::user, std::string_view("user")},
+                                     std::pair{KeyType::service_account, std::string_view("service-account")}};
+};
+template <>
+struct EnumNames<UsageKind> {
+  static constexpr std::array kNames{std::pair{UsageKind::profile, std::string_view("profile")},
+                                     std::pair{UsageKind::api_key, std::string_view("api_key")}};
+};
+template <>
+struct EnumNames<CredentialType> {
+  static constexpr std::array kNames{std::pair{CredentialType::oauth, std::string_view("oauth")},
+                                     std::pair{CredentialType::api_key, std::string_view("api_key")}};
+};
+template <>
+struct EnumNames<StoreKind> {
+  static constexpr std::array kNames{std::pair{StoreKind::keyring, std::string_view("keyring")},
+                                     std::pair{StoreKind::file, std::string_view("file")}};
+};
+template <>
+struct EnumNames<LaunchMode> {
+  static constexpr std::array kNames{std::pair{LaunchMode::systemd_socket, std::string_view("systemd-socket")},
+                                     std::pair{LaunchMode::daemon, std::string_view("daemon")},
+                                     std::pair{LaunchMode::foreground, std::string_view("foreground")}};
+};
+template <>
+struct EnumNames<BridgeState> {
+  static constexpr std::array kNames{std::pair{BridgeState::fresh, std::string_view("fresh")},
+                                     std::pair{BridgeState::off, std::string_view("off")},
+                                     std::pair{BridgeState::not_bridged, std::string_view("not_bridged")},
+                                     std::pair{BridgeState::no_login, std::string_view("no_login")},
+                                     std::pair{BridgeState::locked, std::string_view("locked")}};
 };
 
 // True when kNames lists every value once, in enum order (0, 1, 2, …).
@@ -64,6 +122,10 @@ constexpr std::optional<E> enum_from_string(std::string_view text) {
   }
   return std::nullopt;
 }
+
+// A wire enum: an enum with a spelling table.
+template <typename E>
+concept WireEnum = std::is_enum_v<E> && requires { EnumNames<E>::kNames; };
 
 // The number of values of E (kNames covers them all: see names_in_order).
 template <typename E>

@@ -1,11 +1,14 @@
 // The requests and replies of the agent protocol, defined once for both sides (docs/protocol.md):
-// agent, profiles, credentials, logins and monitoring here; platform requests and redaction in
-// proto/messages_platform.hpp. A request struct names its op (kOp) and its reply type (Reply);
-// write/read convert to and from JSON. Adding a request: define it here or there, add it to
-// proto::Request (codec.hpp), handle it in the agent (an `on` in agentd/app/, classified in agentd/lock/gate.hpp).
+// profiles, credentials and logins here; the agent itself and monitoring in proto/messages_agent.hpp
+// (included here); platform requests and redaction in proto/messages_platform.hpp. A request struct
+// names its op (kOp) and its reply type (Reply); its fields() describes its JSON once for both
+// directions (proto/fields.hpp), from which write/read are generated. Adding a request: define it
+// here or there, add it to proto::Request (codec.hpp), handle it in the agent (an `on` in
+// agentd/app/, classified in agentd/lock/gate.hpp).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,73 +17,9 @@
 
 #include "proto/enums.hpp"
 #include "proto/fields.hpp"
+#include "proto/messages_agent.hpp"
 
 namespace proto {
-
-// ---- generic replies -------------------------------------------------------------------------
-
-struct OkReply {};
-
-// ---- monitoring (docs/audit.md) --------------------------------------------------------------
-
-// Use of one credential: a profile held by the agent, or an API key passed by a client (masked).
-struct Usage {
-  std::string name;          // profile name, or the masked key ("flx_…a1b2")
-  std::string kind;          // "profile" or "api_key"
-  std::string last_used;     // RFC 3339 UTC, empty when never used
-  std::int64_t requests = 0; // requests that used the credential
-  std::int64_t failures = 0; // of those, refused or failed (scope, revoked, login required, network)
-};
-
-// Something unusual the agent noticed (also logged as a warning).
-struct Anomaly {
-  std::string time;    // RFC 3339 UTC
-  std::string kind;    // "request_rate", "rejected_peers", "refresh_failures"
-  std::string detail;  // for people; never a secret
-};
-
-// ---- agent -----------------------------------------------------------------------------------
-
-struct AgentStatusReply {
-  std::string version;
-  std::int64_t pid = 0;
-  std::int64_t uptime_seconds = 0;
-  std::string socket;
-  std::string store;         // "keyring" or "file"
-  std::string store_detail;  // why this store was chosen, or its current problem
-  std::string home;          // FLUXLOOP_HOME in use
-  std::string launch;        // "systemd-socket" (socket activation), "daemon" or "foreground"
-  std::string unit;          // the systemd unit running the agent ("" when none)
-  std::int64_t profiles = 0;
-  std::int64_t connections = 0;
-  bool locked = false;                 // agent_lock in force: no secret is served
-  std::int64_t lifetime_seconds = 0;   // --lifetime of the agent (0: none)
-  std::int64_t requests = 0;           // requests answered since start
-  std::vector<Usage> usage;            // per profile and per API key
-  std::vector<Anomaly> anomalies;      // most recent last, bounded
-};
-struct AgentStatus {
-  static constexpr std::string_view kOp = "agent_status";
-  using Reply = AgentStatusReply;
-};
-
-struct AgentStop {
-  static constexpr std::string_view kOp = "agent_stop";
-  using Reply = OkReply;
-};
-
-// Locks the agent with a passphrase: until agent_unlock with the same passphrase no secret is served
-// (get_token, api_request, apikeys_*); refreshes go on. Locking a locked agent is an error.
-struct AgentLock {
-  static constexpr std::string_view kOp = "agent_lock";
-  using Reply = OkReply;
-  std::string passphrase;  // a secret; never logged
-};
-struct AgentUnlock {
-  static constexpr std::string_view kOp = "agent_unlock";
-  using Reply = OkReply;
-  std::string passphrase;
-};
 
 // ---- profiles and configuration --------------------------------------------------------------
 
@@ -95,6 +34,20 @@ struct ProfileAdd {
   std::string api_endpoint;         // empty: the platform default
   std::vector<std::string> scopes;  // empty: the default scopes
   std::int64_t lifetime_seconds = 0;  // credentials are forgotten this long after they arrive (0: never)
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("name", m.name);
+    v.optional("issuer", m.issuer);
+    v.optional("client_id", m.client_id);
+    // Absent kind: oidc when an issuer is given (clients older than kinds), else fluxloop.
+    if constexpr (V::kReading) m.kind = m.issuer.empty() ? ProfileKind::fluxloop : ProfileKind::oidc;
+    v.always("kind", m.kind);
+    v.optional("api_endpoint", m.api_endpoint);
+    v.optional("scopes", m.scopes);
+    v.optional("lifetime_seconds", m.lifetime_seconds);
+  }
+  bool operator==(const ProfileAdd&) const = default;
 };
 
 struct ProfileInfo {
@@ -107,20 +60,51 @@ struct ProfileInfo {
   std::int64_t lifetime_seconds = 0;
   bool is_default = false;
   bool has_credentials = false;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("name", m.name);
+    v.always("kind", m.kind);
+    v.optional("issuer", m.issuer);
+    v.optional("client_id", m.client_id);
+    v.optional("api_endpoint", m.api_endpoint);
+    v.optional("scopes", m.scopes);
+    v.optional("lifetime_seconds", m.lifetime_seconds);
+    v.always("default", m.is_default);
+    v.always("has_credentials", m.has_credentials);
+  }
+  bool operator==(const ProfileInfo&) const = default;
 };
 struct ProfileListReply {
   std::string default_profile;
   std::vector<ProfileInfo> profiles;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("default_profile", m.default_profile);
+    v.always("profiles", m.profiles);
+  }
+  bool operator==(const ProfileListReply&) const = default;
 };
 struct ProfileList {
   static constexpr std::string_view kOp = "profile_list";
   using Reply = ProfileListReply;
+
+  template <typename Self, typename V>
+  static void fields(Self&, V&) {}
+  bool operator==(const ProfileList&) const = default;
 };
 
 struct ProfileRemove {
   static constexpr std::string_view kOp = "profile_remove";
   using Reply = OkReply;
   std::string name;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("name", m.name);
+  }
+  bool operator==(const ProfileRemove&) const = default;
 };
 
 // `config set KEY VALUE`; keys: "profile" (the default profile), "api_key_file" (a path; empty unsets).
@@ -129,6 +113,13 @@ struct ConfigSet {
   using Reply = OkReply;
   std::string key;
   std::string value;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("key", m.key);
+    v.required("value", m.value);
+  }
+  bool operator==(const ConfigSet&) const = default;
 };
 
 // ---- credentials -----------------------------------------------------------------------------
@@ -136,24 +127,52 @@ struct ConfigSet {
 // The agent reads the file itself (same uid): the client never reads a refresh token.
 struct ImportReply {
   std::vector<std::string> profiles;  // profiles imported
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.always("profiles", m.profiles);
+  }
+  bool operator==(const ImportReply&) const = default;
 };
 struct AuthImport {
   static constexpr std::string_view kOp = "auth_import";
   using Reply = ImportReply;
   std::string path;     // absolute path of a credentials file (CONTRACT.md shapes)
   std::string profile;  // single-profile shape: target profile; multi: import only this one. Empty: default
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("path", m.path);
+    v.optional("profile", m.profile);
+  }
+  bool operator==(const AuthImport&) const = default;
 };
 
 struct TokenReply {
   std::string profile;     // the profile resolved by the agent
   std::string token;       // the access token: the only secret the protocol ever carries out
   std::string expires_at;  // RFC 3339 UTC, empty when unknown
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.always("profile", m.profile);
+    v.required("token", m.token);
+    v.optional("expires_at", m.expires_at);
+  }
+  bool operator==(const TokenReply&) const = default;
 };
 struct GetToken {
   static constexpr std::string_view kOp = "get_token";
   using Reply = TokenReply;
   std::string profile;         // empty: the default profile
   std::int64_t min_valid = 0;  // seconds the token must stay valid
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("profile", m.profile);
+    v.optional("min_valid", m.min_valid);
+  }
+  bool operator==(const GetToken&) const = default;
 };
 
 // Status of one profile. Secrets appear masked only (proto/mask.hpp).
@@ -161,7 +180,7 @@ struct ProfileStatus {
   std::string name;
   ProfileKind kind = ProfileKind::oidc;
   ProfileState state = ProfileState::no_credentials;  // login_pending: a login is under way
-  std::string credential;  // "oauth" or "api_key"
+  std::optional<CredentialType> credential;  // none while the profile holds no credentials
   std::string api_key;     // masked, for an API-key profile
   std::string forget_at;   // RFC 3339 UTC: when --lifetime makes the agent forget the credentials
   std::string last_used;   // RFC 3339 UTC, empty when never used
@@ -176,40 +195,105 @@ struct ProfileStatus {
   std::string api_endpoint;
   std::string issuer;
   std::string last_error;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("name", m.name);
+    v.always("kind", m.kind);
+    v.always("state", m.state);
+    v.optional("credential", m.credential);
+    v.optional("api_key", m.api_key);
+    v.optional("forget_at", m.forget_at);
+    v.optional("last_used", m.last_used);
+    v.always("requests", m.requests);
+    v.always("failures", m.failures);
+    v.optional("user_email", m.user_email);
+    v.optional("user_id", m.user_id);
+    v.optional("access_token", m.access_token);
+    v.optional("refresh_token", m.refresh_token);
+    v.optional("expires_at", m.expires_at);
+    v.when(!m.expires_at.empty(), "expires_in", m.expires_in);
+    v.optional("api_endpoint", m.api_endpoint);
+    v.optional("issuer", m.issuer);
+    v.optional("last_error", m.last_error);
+  }
+  bool operator==(const ProfileStatus&) const = default;
 };
 struct AuthStatusReply {
   std::string default_profile;
-  std::string store;
+  StoreKind store = StoreKind::keyring;
   std::string store_problem;  // why the store could not be read (corrupt file, locked keyring), if so
   std::vector<ProfileStatus> profiles;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("default_profile", m.default_profile);
+    v.always("store", m.store);
+    v.optional("store_problem", m.store_problem);
+    v.always("profiles", m.profiles);
+  }
+  bool operator==(const AuthStatusReply&) const = default;
 };
 struct AuthStatus {
   static constexpr std::string_view kOp = "auth_status";
   using Reply = AuthStatusReply;
   std::string profile;  // empty: every profile
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("profile", m.profile);
+  }
+  bool operator==(const AuthStatus&) const = default;
 };
 
 struct RefreshReply {
   std::string profile;
   std::string expires_at;  // of the new access token (RFC 3339 UTC), empty when unknown
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.always("profile", m.profile);
+    v.optional("expires_at", m.expires_at);
+  }
+  bool operator==(const RefreshReply&) const = default;
 };
 // Refreshes now, whatever the token's remaining lifetime (joins a refresh already in flight).
 struct AuthRefresh {
   static constexpr std::string_view kOp = "auth_refresh";
   using Reply = RefreshReply;
   std::string profile;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("profile", m.profile);
+  }
+  bool operator==(const AuthRefresh&) const = default;
 };
 
 struct LogoutReply {
   std::string profile;
   bool revoked = false;  // the server confirmed revocation (RFC 7009)
   std::string warning;   // why it could not revoke (offline, no revocation endpoint), if so
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.always("profile", m.profile);
+    v.always("revoked", m.revoked);
+    v.optional("warning", m.warning);
+  }
+  bool operator==(const LogoutReply&) const = default;
 };
 // Revokes at the server when possible, then forgets the profile's credentials (its configuration stays).
 struct AuthLogout {
   static constexpr std::string_view kOp = "auth_logout";
   using Reply = LogoutReply;
   std::string profile;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("profile", m.profile);
+  }
+  bool operator==(const AuthLogout&) const = default;
 };
 
 // Starts a login; the agent runs the redirect listener and every token exchange, the client only
@@ -227,6 +311,21 @@ struct LoginStartReply {
   std::string user_code;
   std::string qr_code;          // device: verification_uri_complete as a terminal QR code (text)
   std::int64_t expires_in = 0;  // seconds the user has to finish
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("login_id", m.login_id);
+    v.always("profile", m.profile);
+    v.always("kind", m.kind);
+    v.always("method", m.method);
+    v.optional("url", m.url);
+    v.optional("verification_uri", m.verification_uri);
+    v.optional("verification_uri_complete", m.verification_uri_complete);
+    v.optional("user_code", m.user_code);
+    v.optional("qr_code", m.qr_code);
+    v.always("expires_in", m.expires_in);
+  }
+  bool operator==(const LoginStartReply&) const = default;
 };
 struct LoginStart {
   static constexpr std::string_view kOp = "login_start";
@@ -237,6 +336,14 @@ struct LoginStart {
   // `production` by default) at this endpoint (the client's FLUXLOOP_API_ENDPOINT and aliases);
   // empty: the platform default. Ignored once any profile exists.
   std::string api_endpoint;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.optional("profile", m.profile);
+    v.optional("device", m.device);
+    v.optional("api_endpoint", m.api_endpoint);
+  }
+  bool operator==(const LoginStart&) const = default;
 };
 
 struct LoginWaitReply {
@@ -244,20 +351,31 @@ struct LoginWaitReply {
   std::string user_email;
   std::string user_id;
   std::string expires_at;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.always("profile", m.profile);
+    v.optional("user_email", m.user_email);
+    v.optional("user_id", m.user_id);
+    v.optional("expires_at", m.expires_at);
+  }
+  bool operator==(const LoginWaitReply&) const = default;
 };
 // Waits until the login finishes (or fails or expires). May take minutes.
 struct LoginWait {
   static constexpr std::string_view kOp = "login_wait";
   using Reply = LoginWaitReply;
   std::string login_id;
+
+  template <typename Self, typename V>
+  static void fields(Self& m, V& v) {
+    v.required("login_id", m.login_id);
+  }
+  bool operator==(const LoginWait&) const = default;
 };
 
 // ---- JSON conversion (one pair per struct) ---------------------------------------------------
 
-FLUXLOOP_PROTO_MESSAGE(OkReply)
-FLUXLOOP_PROTO_MESSAGE(AgentStatusReply)
-FLUXLOOP_PROTO_MESSAGE(AgentStatus)
-FLUXLOOP_PROTO_MESSAGE(AgentStop)
 FLUXLOOP_PROTO_MESSAGE(ProfileAdd)
 FLUXLOOP_PROTO_MESSAGE(ProfileInfo)
 FLUXLOOP_PROTO_MESSAGE(ProfileListReply)
@@ -279,9 +397,5 @@ FLUXLOOP_PROTO_MESSAGE(LoginStartReply)
 FLUXLOOP_PROTO_MESSAGE(LoginStart)
 FLUXLOOP_PROTO_MESSAGE(LoginWaitReply)
 FLUXLOOP_PROTO_MESSAGE(LoginWait)
-FLUXLOOP_PROTO_MESSAGE(Usage)
-FLUXLOOP_PROTO_MESSAGE(Anomaly)
-FLUXLOOP_PROTO_MESSAGE(AgentLock)
-FLUXLOOP_PROTO_MESSAGE(AgentUnlock)
 
 }  // namespace proto

@@ -1,24 +1,12 @@
-// JSON conversion of the CLI bridge's messages.
-#include <nlohmann/json.hpp>
-
+// JSON conversion of the CLI bridge's messages, generated from each struct's fields()
+// (proto/field_codec.hpp).
 #include "proto/messages_bridge.hpp"
+
+#include "proto/field_codec.hpp"
 
 namespace proto {
 
-void write(nlohmann::json& out, const BridgeSyncReply& m) {
-  out["state"] = m.state;
-  out["profile"] = m.profile;
-  out["path"] = m.path;
-  if (!m.expires_at.empty()) out["expires_at"] = m.expires_at;
-}
-void read(Reader& in, BridgeSyncReply& m) {
-  in.required("state", m.state);
-  in.optional("profile", m.profile);
-  in.optional("path", m.path);
-  in.optional("expires_at", m.expires_at);
-}
-
-void write(nlohmann::json& out, const BridgeSync& m) { out["min_valid"] = m.min_valid; }
-void read(Reader& in, BridgeSync& m) { in.optional("min_valid", m.min_valid); }
+FLUXLOOP_PROTO_DEFINE(BridgeSyncReply)
+FLUXLOOP_PROTO_DEFINE(BridgeSync)
 
 }  // namespace proto

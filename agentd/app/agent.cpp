@@ -31,7 +31,7 @@ Handled<proto::AgentStatus> AgentHandlers::on(const proto::AgentStatus&) {
   reply.uptime_seconds =
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - settings_.started()).count();
   reply.socket = options.socket_path;
-  reply.store = std::string(credentials_.store().kind());
+  reply.store = credentials_.store().kind();
   reply.store_detail = credentials_.store_problem().empty() ? credentials_.store_detail() : credentials_.store_problem();
   reply.home = options.home;
   reply.launch = options.launch;

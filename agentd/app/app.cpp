@@ -96,8 +96,7 @@ asio::awaitable<std::string> App::handle(const server::Peer& peer, std::string_v
     co_return proto::encode_error(rejected->id, rejected->error);
   }
   auto& frame = std::get<proto::RequestFrame>(decoded);
-  // Named locals, not temporaries inside the co_await: g++ 12 mishandles (double-destroys)
-  // temporaries of a co_await expression that hold captures.
+  // g++ 12: a named local, not a temporary in the co_await (docs/development.md "g++ 12 and coroutines").
   const auto run = [&](auto& request) { return app::handle(p.handlers, request, peer); };
   // The request is the decoder's, and mutable: handlers that must (lock, unlock) wipe its secrets.
   auto answer = [&](auto& request) -> asio::awaitable<std::string> {

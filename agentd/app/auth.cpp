@@ -90,7 +90,7 @@ Handled<proto::AuthStatus> AuthHandlers::on(const proto::AuthStatus& request) {
   co_await credentials_.ensure_loaded();  // a store problem shows up as last_error below
   proto::AuthStatusReply reply;
   reply.default_profile = settings_.resolve("");
-  reply.store = std::string(credentials_.store().kind());
+  reply.store = credentials_.store().kind();
   reply.store_problem = credentials_.store_problem();
   std::set<std::string> names;
   if (!request.profile.empty()) names.insert(request.profile);
@@ -99,9 +99,9 @@ Handled<proto::AuthStatus> AuthHandlers::on(const proto::AuthStatus& request) {
     proto::ProfileStatus status;
     status.name = name;
     status.kind = credentials_.view_of(name).kind;
-    if (auto it = settings_.config().profiles.find(name); it != settings_.config().profiles.end()) {
-      status.issuer = it->second.issuer;
-      status.api_endpoint = it->second.api_endpoint;
+    if (const auto* configured = settings_.profile(name)) {
+      status.issuer = configured->issuer;
+      status.api_endpoint = configured->api_endpoint;
     }
     const auto* entry = credentials_.cache().find(name);
     if (!entry) {
@@ -125,7 +125,7 @@ Handled<proto::AuthStatus> AuthHandlers::on(const proto::AuthStatus& request) {
       }
       status.last_error = entry->last_error;
       status.forget_at = c.forget_at;
-      status.credential = c.api_key.empty() ? "oauth" : "api_key";
+      status.credential = c.api_key.empty() ? proto::CredentialType::oauth : proto::CredentialType::api_key;
       status.api_key = proto::mask_secret(c.api_key);
       using proto::ProfileState;
       if (!c.api_key.empty()) status.state = ProfileState::valid;  // a key has no expiry; the platform says if it is revoked

@@ -14,7 +14,7 @@ Handled<proto::BridgeSync> BridgeHandlers::on(const proto::BridgeSync& request) 
   proto::BridgeSyncReply reply;
   reply.profile = settings_.resolve("");
   reply.path = bridge_.path();
-  if (bridge_.state_of(reply.profile) == "fresh") {
+  if (bridge_.state_of(reply.profile) == proto::BridgeState::fresh) {
     const auto* entry = credentials_.cache().find(reply.profile);
     if (!entry->valid_for(std::chrono::seconds(request.min_valid)) && !entry->credentials.refresh_token.empty()) {
       // Tokens that live less than min_valid are never valid that long: one refresh is the best there is.
@@ -28,7 +28,7 @@ Handled<proto::BridgeSync> BridgeHandlers::on(const proto::BridgeSync& request) 
   bridge_.changed();
   proto::Status settled = co_await bridge_.settle();
   reply.state = bridge_.state_of(reply.profile);
-  if (reply.state != "fresh") co_return reply;
+  if (reply.state != proto::BridgeState::fresh) co_return reply;
   if (!settled) co_return std::move(settled).error();  // the file could not be written
   if (const auto* now = credentials_.cache().find(reply.profile); now && now->expires) {
     reply.expires_at = tokens::format_rfc3339(tokens::to_system_time(*now->expires));

@@ -80,12 +80,12 @@ Handled<proto::ProfileList> ProfileHandlers::on(const proto::ProfileList&) {
     proto::ProfileInfo info;
     info.name = name;
     info.kind = credentials_.view_of(name).kind;
-    if (auto it = settings_.config().profiles.find(name); it != settings_.config().profiles.end()) {
-      info.issuer = it->second.issuer;
-      info.client_id = it->second.client_id;
-      info.api_endpoint = it->second.api_endpoint;
-      info.scopes = it->second.scopes;
-      info.lifetime_seconds = it->second.lifetime_seconds;
+    if (const auto* configured = settings_.profile(name)) {
+      info.issuer = configured->issuer;
+      info.client_id = configured->client_id;
+      info.api_endpoint = configured->api_endpoint;
+      info.scopes = configured->scopes;
+      info.lifetime_seconds = configured->lifetime_seconds;
     }
     if (const auto* entry = credentials_.cache().find(name)) {
       info.has_credentials = true;

@@ -39,7 +39,7 @@ std::vector<proto::Usage> UsageTable::snapshot() const {
     for (const auto& [name, figures] : table(kind)) {
       proto::Usage usage;
       usage.name = name;
-      usage.kind = kind == CredentialKind::profile ? "profile" : "api_key";
+      usage.kind = kind == CredentialKind::profile ? proto::UsageKind::profile : proto::UsageKind::api_key;
       if (figures.last_used) usage.last_used = tokens::format_rfc3339(*figures.last_used);
       usage.requests = figures.requests;
       usage.failures = figures.failures;

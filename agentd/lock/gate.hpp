@@ -45,7 +45,7 @@ static_assert(AllClassified<proto::Request>::value,
 // Runs `handle(request)` unless the request serves a secret and `guard.refuse_secret()` (the lock,
 // expired lifetimes) returns an error, or it changes the configuration and
 // `guard.refuse_config_change()` (the lock) does: that error is then the answer. `handle` must
-// outlive the returned awaitable (pass a named local: g++ 12 mishandles captured temporaries).
+// outlive the returned awaitable (pass a named local: docs/development.md "g++ 12 and coroutines").
 template <typename Guard, typename Request, typename Handle>
 auto gated(Guard& guard, Request& request, const Handle& handle) -> decltype(handle(request)) {
   if constexpr (kServesSecret<Request>) {

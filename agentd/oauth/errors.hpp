@@ -14,8 +14,8 @@
 
 namespace agentd::oauth {
 
-// Secrets a request carried, to be masked should the server echo them. Pass a named std::array:
-// g++ 12 miscompiles initializer lists inside coroutines ("array used as initializer").
+// Secrets a request carried, to be masked should the server echo them. Pass a named std::array
+// (docs/development.md "g++ 12 and coroutines").
 using Secrets = std::span<const std::string_view>;
 
 // Longest server-provided text (error_description) quoted in a message.

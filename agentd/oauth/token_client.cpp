@@ -36,8 +36,8 @@ Error with_context(proto::Error error, std::string_view what) {
 
 }  // namespace
 
-// The form builders are plain functions: g++ 12 cannot compile braced initializer lists inside
-// coroutines ("array used as initializer"), and this way the forms are testable.
+// The form builders are plain functions: testable, and no braced list sits in a coroutine
+// (docs/development.md "g++ 12 and coroutines").
 FormFields code_exchange_form(const CodeExchange& request) {
   return {{"grant_type", "authorization_code"},
           {"code", request.code},

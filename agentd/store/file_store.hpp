@@ -28,7 +28,7 @@ class FileStore final : public SecretStore {
   // `single_profile` and rewritten in the second shape on the next save.
   explicit FileStore(std::string path, std::string single_profile = "production");
 
-  std::string_view kind() const noexcept override { return "file"; }
+  proto::StoreKind kind() const noexcept override { return proto::StoreKind::file; }
   std::string location() const override { return path_; }
   boost::asio::awaitable<proto::Result<ProfileCredentials>> load_all() override;
   boost::asio::awaitable<proto::Status> save(const std::string& profile, const Credentials& credentials) override;

@@ -292,8 +292,8 @@ KeyringStore::~KeyringStore() = default;
 
 std::string KeyringStore::location() const { return location_; }
 
-// Each job is built as a named std::function before the co_await: g++ 12 double-destroys a capturing
-// lambda that is a temporary inside a co_await expression.
+// g++ 12: each job is a named std::function, not a temporary in the co_await
+// (docs/development.md "g++ 12 and coroutines").
 boost::asio::awaitable<proto::Status> KeyringStore::probe(std::chrono::milliseconds deadline) {
   std::function<proto::Status()> job = [session = session_] { return probe_now(*session); };
   return run_status(std::move(job), deadline);

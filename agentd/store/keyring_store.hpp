@@ -51,7 +51,7 @@ class KeyringStore final : public SecretStore {
   KeyringStore(const KeyringStore&) = delete;
   KeyringStore& operator=(const KeyringStore&) = delete;
 
-  std::string_view kind() const noexcept override { return "keyring"; }
+  proto::StoreKind kind() const noexcept override { return proto::StoreKind::keyring; }
   std::string location() const override;
   // Locked items make it fail with the "keyring is locked" store_error (no prompt is started).
   boost::asio::awaitable<proto::Result<ProfileCredentials>> load_all() override;

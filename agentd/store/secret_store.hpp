@@ -10,6 +10,7 @@
 #include <boost/asio/awaitable.hpp>
 
 #include "agentd/store/credentials.hpp"
+#include "proto/enums.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::store {
@@ -19,8 +20,8 @@ using ProfileCredentials = std::map<std::string, Credentials>;
 class SecretStore {
  public:
   virtual ~SecretStore() = default;
-  // "keyring" or "file".
-  virtual std::string_view kind() const noexcept = 0;
+  // Which store this is (agent status; config.json records its spelling).
+  virtual proto::StoreKind kind() const noexcept = 0;
   // Where it keeps things, for `agent status` ("/home/u/.fluxloop/credentials.json", "Secret Service").
   virtual std::string location() const = 0;
   // Every stored profile. A corrupt file or a locked/unreachable keyring is an error (store_error),

@@ -8,8 +8,8 @@
 namespace agentd::store {
 namespace {
 
-constexpr std::string_view kKeyring = "keyring";
-constexpr std::string_view kFile = "file";
+constexpr std::string_view kKeyring = proto::to_string(proto::StoreKind::keyring);
+constexpr std::string_view kFile = proto::to_string(proto::StoreKind::file);
 constexpr std::size_t kMaxEchoed = 32;
 // A temp file this old belongs to no write in progress (a write takes milliseconds).
 constexpr std::chrono::seconds kStaleTempAge{60};

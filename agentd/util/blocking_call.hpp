@@ -40,8 +40,7 @@ class BlockingRunner {
   boost::asio::awaitable<proto::Result<T>> run(std::function<proto::Result<T>()> fn,
                                                std::chrono::milliseconds deadline) {
     auto slot = std::make_shared<std::optional<proto::Result<T>>>();
-    // A named local, not a temporary inside the co_await expression: g++ 12 mishandles the lifetime of
-    // such temporaries (destroyed twice), which here would free the job under the worker's feet.
+    // g++ 12: a named local, not a temporary in the co_await (docs/development.md "g++ 12 and coroutines").
     std::function<void()> job = [fn = std::move(fn), slot]() { slot->emplace(fn()); };
     proto::Status status = co_await run_erased(std::move(job), deadline);
     if (!status.ok()) co_return std::move(status).error();

@@ -129,7 +129,7 @@ TEST_CASE("bridge platform: the platform CLI's own login is taken over within 2 
   auto logout = standin(f, p, {"auth", "logout"});
   CHECK(logout.exit_code == 0);
   CHECK(eventually([&] { return f.client({"auth", "token"}).exit_code == 3; }, 2s));
-  CHECK(looked(f).state == "no_login");
+  CHECK(looked(f).state == proto::BridgeState::no_login);
   CHECK_FALSE(std::filesystem::exists(path));
 }
 

@@ -68,7 +68,7 @@ TEST_CASE("bridge: agent lock removes auth.json, unlock restores it, cli_bridge 
   CHECK(testsupport::read_file(f.home() + "/config.json").find("\"cli_bridge\": false") != std::string::npos);
   // Off means hands off: a platform CLI login written now is neither taken nor removed.
   testsupport::write_file(path, platform_login(kAccess2, kRefresh2, 3600), 0644);
-  CHECK(looked(f).state == "off");  // the agent has looked at the file since it was written
+  CHECK(looked(f).state == proto::BridgeState::off);  // the agent has looked at the file since it was written
   CHECK(testsupport::read_file(path).find(kRefresh2) != std::string::npos);
   std::filesystem::remove(path);
 
@@ -89,7 +89,7 @@ TEST_CASE("bridge: deleting auth.json (the platform CLI's `auth logout`) logs th
   CHECK(eventually([&] { return f.client({"auth", "token"}).exit_code == 3; }, 2s));
   CHECK(testsupport::read_file(f.home() + "/credentials.json").find(kRefresh) == std::string::npos);
   // Logged out, the agent writes nothing back.
-  CHECK(looked(f).state == "no_login");
+  CHECK(looked(f).state == proto::BridgeState::no_login);
   CHECK_FALSE(std::filesystem::exists(path));
 }
 

@@ -119,7 +119,7 @@ TEST_CASE("systemd: socket activation hands the agent its socket") {
   REQUIRE_MESSAGE(status.ok(), status.error().message);
   CHECK(status->pid == agent.pid());  // systemd-socket-activate execs the agent in place
   CHECK(status->socket == f.socket());
-  CHECK(status->launch == "systemd-socket");
+  CHECK(status->launch == proto::LaunchMode::systemd_socket);
 
   // The real client, over the activated socket.
   auto client = f.client({"agent", "status"});

@@ -74,7 +74,7 @@ void check_no_secret(const std::string& text) {
 
 TEST_CASE("keyring store: save load erase round trip with two profiles") {
   KeyringStore store;
-  CHECK(store.kind() == "keyring");
+  CHECK(store.kind() == proto::StoreKind::keyring);
   auto empty = run_coro(store.load_all());
   REQUIRE_MESSAGE(empty.ok(), empty.error().message);
   CHECK(empty->empty());
@@ -132,7 +132,7 @@ TEST_CASE("keyring store: select_store probes the Secret Service and picks the k
     });
     CHECK(Clock::now() - start < agentd::store::kKeyringProbeDeadline);
     REQUIRE_MESSAGE(chosen.ok(), chosen.error().message);
-    CHECK(chosen->store->kind() == "keyring");
+    CHECK(chosen->store->kind() == proto::StoreKind::keyring);
     CHECK_FALSE(chosen->detail.empty());
     // The chosen store is usable as returned.
     REQUIRE(run_coro(chosen->store->save("p", make(kAccess))).ok());

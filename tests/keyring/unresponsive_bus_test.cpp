@@ -72,7 +72,7 @@ TEST_CASE("silent bus: select_store gives up on the probe in time and falls back
   CHECK(took >= agentd::store::kKeyringProbeDeadline);
   CHECK(took < agentd::store::kKeyringProbeDeadline + kSlack);
   REQUIRE(chosen.ok());
-  CHECK(chosen->store->kind() == "file");
+  CHECK(chosen->store->kind() == proto::StoreKind::file);
   CHECK(chosen->detail.find("did not answer within 2 s") != std::string::npos);
 }
 

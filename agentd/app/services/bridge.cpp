@@ -124,13 +124,14 @@ asio::awaitable<proto::Status> Bridge::settle() {
 
 std::string Bridge::path() const { return bridge_ ? bridge_->path() : std::string(); }
 
-std::string Bridge::state_of(const std::string& profile) const {
-  if (!settings_.config().cli_bridge) return "off";
-  if (!bridged_kind(profile)) return "not_bridged";
-  if (lock_.locked()) return "locked";
+proto::BridgeState Bridge::state_of(const std::string& profile) const {
+  using proto::BridgeState;
+  if (!settings_.config().cli_bridge) return BridgeState::off;
+  if (!bridged_kind(profile)) return BridgeState::not_bridged;
+  if (lock_.locked()) return BridgeState::locked;
   const auto* entry = credentials_.cache().find(profile);
-  if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) return "no_login";
-  return "fresh";
+  if (!entry || entry->credentials.access_token.empty() || !entry->credentials.api_key.empty()) return BridgeState::no_login;
+  return BridgeState::fresh;
 }
 
 }  // namespace agentd::app::services

@@ -12,6 +12,7 @@
 #include "agentd/app/services/credentials.hpp"
 #include "agentd/app/services/lock.hpp"
 #include "agentd/app/services/settings.hpp"
+#include "proto/enums.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::bridge {
@@ -38,8 +39,8 @@ class Bridge {
   boost::asio::awaitable<proto::Status> settle();
   // The bridge file's path ("" before start()).
   std::string path() const;
-  // What the file shows for `profile` (bridge_sync's `state`): off, not_bridged, locked, no_login or fresh.
-  std::string state_of(const std::string& profile) const;
+  // What the file shows for `profile` (bridge_sync's `state`).
+  proto::BridgeState state_of(const std::string& profile) const;
 
  private:
   bool bridged_kind(const std::string& profile) const;

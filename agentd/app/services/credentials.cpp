@@ -26,12 +26,12 @@ asio::awaitable<proto::Status> Credentials::start() {
                   co_await store::select_store(executor_, options.home, options.forced_store, settings_.config().store));
   store_ = std::move(selection.store);
   store_detail_ = std::move(selection.detail);
-  spdlog::info("secret store: {} ({}) at {}", store_->kind(), store_detail_, store_->location());
+  spdlog::info("secret store: {} ({}) at {}", proto::to_string(store_->kind()), store_detail_, store_->location());
   // Record the first choice so it never changes silently between runs (an explicit
   // FLUXLOOP_STORE still wins for the run that sets it).
   if (settings_.config().store.empty()) {
     auto updated = settings_.config();
-    updated.store = std::string(store_->kind());
+    updated.store = std::string(proto::to_string(store_->kind()));
     FLUXLOOP_CO_CHECK(settings_.update(std::move(updated)));
   }
   // A locked keyring or corrupt file is not fatal: the agent serves what it can and reports the
@@ -100,14 +100,12 @@ std::set<std::string> Credentials::profile_names() const {
 }
 
 kinds::ProfileView Credentials::view_of(const std::string& profile) const {
-  const auto& config = settings_.config();
   kinds::ProfileView view;
   view.name = profile;
-  const auto configured = config.profiles.find(profile);
+  const config::Profile* configured = settings_.profile(profile);
   const auto held = cache_.entries().find(profile);
-  if (configured != config.profiles.end()) view.config = configured->second;
-  view.kind = kinds::kind_of(configured != config.profiles.end() ? &configured->second : nullptr,
-                             held != cache_.entries().end() ? &held->second.credentials : nullptr);
+  if (configured) view.config = *configured;
+  view.kind = kinds::kind_of(configured, held != cache_.entries().end() ? &held->second.credentials : nullptr);
   return view;
 }
 
@@ -118,10 +116,9 @@ void Credentials::changed(const std::string& profile, CredentialChange change) {
 }
 
 proto::Status Credentials::bind_arrival(const std::string& profile, store::Credentials& credentials) const {
-  const auto& config = settings_.config();
-  auto it = config.profiles.find(profile);
-  if (it == config.profiles.end()) return proto::Ok{};  // nothing configured: they keep what they came with
-  const config::Profile& configured = it->second;
+  const config::Profile* found = settings_.profile(profile);
+  if (!found) return proto::Ok{};  // nothing configured: they keep what they came with
+  const config::Profile& configured = *found;
   auto conflict = [&](std::string_view what, const std::string& theirs, const std::string& ours) {
     return proto::Error{proto::ErrorCode::invalid_argument,
                         "the credentials name the " + std::string(what) + " " + theirs + ", but profile '" + profile +
@@ -163,9 +160,8 @@ tokens::RefresherHooks Credentials::refresher_hooks() {
 }
 
 void Credentials::stamp_arrival(const std::string& profile, store::Credentials& credentials) const {
-  const auto& config = settings_.config();
   std::int64_t profile_seconds = 0;
-  if (auto it = config.profiles.find(profile); it != config.profiles.end()) profile_seconds = it->second.lifetime_seconds;
+  if (const auto* configured = settings_.profile(profile)) profile_seconds = configured->lifetime_seconds;
   const auto lifetime = lock::effective_lifetime(settings_.options().lifetime_seconds, profile_seconds);
   // No lifetime: keep whatever deadline the credentials already carry (an imported file may set one).
   if (!lifetime) return;

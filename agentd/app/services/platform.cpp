@@ -16,9 +16,8 @@ std::string Platform::api_endpoint_of(const std::string& profile) const {
   if (const auto* entry = credentials_.cache().find(profile); entry && !entry->credentials.api_endpoint.empty()) {
     return entry->credentials.api_endpoint;
   }
-  const auto& config = settings_.config();
-  if (auto it = config.profiles.find(profile); it != config.profiles.end() && !it->second.api_endpoint.empty()) {
-    return it->second.api_endpoint;
+  if (const auto* configured = settings_.profile(profile); configured && !configured->api_endpoint.empty()) {
+    return configured->api_endpoint;
   }
   return std::string(config::kDefaultApiEndpoint);
 }

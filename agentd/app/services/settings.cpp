@@ -23,6 +23,11 @@ std::string Settings::resolve(const std::string& requested) const {
   return std::string(config::kDefaultProfile);
 }
 
+const config::Profile* Settings::profile(const std::string& name) const {
+  const auto it = config_.profiles.find(name);
+  return it == config_.profiles.end() ? nullptr : &it->second;
+}
+
 proto::Status Settings::update(config::Config updated) {
   if (auto saved = config::save(config_path(), updated); !saved) return saved;
   config_ = std::move(updated);

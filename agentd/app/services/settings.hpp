@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agentd/config/config.hpp"
+#include "proto/enums.hpp"
 #include "proto/result.hpp"
 
 namespace agentd::app {
@@ -19,7 +20,7 @@ struct AppOptions {
   std::string socket_path;  // shown in agent status
   std::string forced_store; // FLUXLOOP_STORE
   std::int64_t lifetime_seconds = 0;  // --lifetime: credentials forgotten this long after they arrive (0: never)
-  std::string launch;       // "systemd-socket", "daemon" or "foreground": shown in agent status
+  proto::LaunchMode launch = proto::LaunchMode::foreground;  // shown in agent status
   std::string unit;         // the systemd unit running the agent, "" when none
   std::function<void()> request_stop;                  // called for the agent_stop op
   std::function<std::int64_t()> connection_count;      // open connections, for agent status
@@ -47,6 +48,8 @@ class Settings {
   std::string resolve(const std::string& requested) const;
   // The same without a copy: valid until `requested` or the configuration changes.
   std::string_view resolve_view(std::string_view requested) const noexcept;
+  // The configuration of profile `name`; nullptr when config.json has none (credentials alone).
+  const config::Profile* profile(const std::string& name) const;
   // Saves `updated` to config.json, then makes it the configuration; on an error nothing changes.
   proto::Status update(config::Config updated);
   // Takes hand edits of `sanitization.patterns` (redact re-reads config.json): memory only, the file

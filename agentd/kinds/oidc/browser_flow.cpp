@@ -26,8 +26,7 @@ class BrowserFlow final : public LoginFlow {
   asio::awaitable<proto::Result<Arrival>> finish() override {
     auto code = co_await listener_->wait_for_code(state_, kBrowserLoginTimeout);
     if (!code) co_return std::move(code).error();
-    // Requests are named locals, never braced temporaries inside co_await: g++ 12 destroys such
-    // temporaries twice (seen as a crash in refresh_tokens).
+    // g++ 12: a named local, not a temporary in the co_await (docs/development.md "g++ 12 and coroutines").
     oauth::CodeExchange exchange{ctx_.metadata.token_endpoint, ctx_.client.client_id, *code, pkce_.verifier, redirect_uri_};
     auto tokens = co_await oauth::exchange_code(*ctx_.services.http, std::move(exchange));
     proto::wipe(pkce_.verifier);

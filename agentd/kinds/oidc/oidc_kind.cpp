@@ -12,7 +12,7 @@ namespace {
 namespace asio = boost::asio;
 
 constexpr std::string_view kDefaultScopes = "openid email offline_access";
-// Named arrays, not braced lists in a loop: g++ 12 miscompiles initializer lists inside coroutines.
+// g++ 12: a named array, not a braced list in a coroutine (docs/development.md "g++ 12 and coroutines").
 constexpr std::array kRevokedFirst{oauth::TokenTypeHint::refresh_token, oauth::TokenTypeHint::access_token};
 constexpr KeyApi kKeys{.collection = "/v1/api-keys", .per_project = false, .item_get = true, .lookup_by_value = true};
 
@@ -43,8 +43,7 @@ class OidcKind final : public ProfileKind {
     const auto client = client_of(profile, current);
     auto metadata = co_await metadata_of(services_, client);
     if (!metadata) co_return tokens::Attempt{metadata.error().to_proto(), metadata.error().retry_after};
-    // A named local, never a braced temporary inside co_await: g++ 12 destroys such temporaries
-    // twice (this very call crashed the agent with "free(): invalid pointer").
+    // g++ 12: a named local, not a temporary in the co_await (docs/development.md "g++ 12 and coroutines").
     oauth::RefreshRequest request{metadata->token_endpoint, client.client_id, current.refresh_token.str(), {}};
     auto response = co_await oauth::refresh_tokens(*services_.http, std::move(request));
     if (!response) co_return tokens::Attempt{response.error().to_proto(), response.error().retry_after};

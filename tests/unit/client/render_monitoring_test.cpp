@@ -6,13 +6,13 @@
 TEST_CASE("agent status report: lock, lifetime, request count, usage per credential, anomalies") {
   proto::AgentStatusReply status;
   status.pid = 42;
-  status.store = "file";
+  status.store = proto::StoreKind::file;
   status.locked = true;
   status.lifetime_seconds = 8 * 3600;
   status.requests = 17;
-  status.usage.push_back({.name = "production", .kind = "profile", .last_used = "2024-11-02T10:00:00Z",
+  status.usage.push_back({.name = "production", .kind = proto::UsageKind::profile, .last_used = "2024-11-02T10:00:00Z",
                           .requests = 12, .failures = 2});
-  status.usage.push_back({.name = "flx_…a1b2", .kind = "api_key", .last_used = "", .requests = 1, .failures = 0});
+  status.usage.push_back({.name = "flx_…a1b2", .kind = proto::UsageKind::api_key, .last_used = "", .requests = 1, .failures = 0});
   status.anomalies.push_back({.time = "2024-11-02T10:01:00Z", .kind = "rejected_peers",
                               .detail = "3 connections from other users refused in the last minute"});
   const std::string text = client::render_agent_status(status);
@@ -38,7 +38,7 @@ TEST_CASE("auth status report: credential kind, masked key, forget time and usag
   proto::ProfileStatus p;
   p.name = "ci";
   p.state = proto::ProfileState::valid;
-  p.credential = "api_key";
+  p.credential = proto::CredentialType::api_key;
   p.api_key = "flx_…beef";
   p.forget_at = "2024-11-02T18:00:00Z";
   p.last_used = "2024-11-02T10:00:00Z";
@@ -48,7 +48,7 @@ TEST_CASE("auth status report: credential kind, masked key, forget time and usag
   proto::ProfileStatus unused;
   unused.name = "idle";
   unused.state = proto::ProfileState::valid;
-  unused.credential = "oauth";
+  unused.credential = proto::CredentialType::oauth;
   reply.profiles.push_back(unused);
   const std::string text = client::render_auth_status(reply);
   CHECK(text.find("credential  API key") != std::string::npos);

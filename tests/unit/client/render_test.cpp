@@ -5,13 +5,13 @@
 TEST_CASE("auth status report: profiles, masked secrets as given, expiry, default marker") {
   proto::AuthStatusReply reply;
   reply.default_profile = "production";
-  reply.store = "file";
-  reply.profiles.push_back({.name = "production", .kind = proto::ProfileKind::oidc, .state = proto::ProfileState::valid, .credential = "oauth", .api_key = "",
+  reply.store = proto::StoreKind::file;
+  reply.profiles.push_back({.name = "production", .kind = proto::ProfileKind::oidc, .state = proto::ProfileState::valid, .credential = proto::CredentialType::oauth, .api_key = "",
                             .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "u@example.com", .user_id = "",
                             .access_token = "flx_…a1b2", .refresh_token = "flx_…c3d4",
                             .expires_at = "2099-01-01T00:00:00Z", .expires_in = 3725, .api_endpoint = "https://api",
                             .issuer = "", .last_error = ""});
-  reply.profiles.push_back({.name = "staging", .kind = proto::ProfileKind::fluxloop, .state = proto::ProfileState::expired, .credential = "oauth", .api_key = "",
+  reply.profiles.push_back({.name = "staging", .kind = proto::ProfileKind::fluxloop, .state = proto::ProfileState::expired, .credential = proto::CredentialType::oauth, .api_key = "",
                             .forget_at = "", .last_used = "", .requests = 0, .failures = 0, .user_email = "", .user_id = "", .access_token = "…",
                             .refresh_token = "", .expires_at = "2020-01-01T00:00:00Z", .expires_in = -120,
                             .api_endpoint = "", .issuer = "", .last_error = ""});
@@ -45,17 +45,17 @@ TEST_CASE("profile list and agent status reports") {
   CHECK(table.find("https://api-staging") != std::string::npos);
 
   proto::AgentStatusReply status{.version = "0.1.0", .pid = 42, .uptime_seconds = 90, .socket = "/s",
-                                 .store = "file", .store_detail = "forced by FLUXLOOP_STORE", .home = "/h",
-                                 .launch = "systemd-socket", .unit = "fluxloop-agentd.service", .profiles = 2, .connections = 1, .locked = false, .lifetime_seconds = 0,
+                                 .store = proto::StoreKind::file, .store_detail = "forced by FLUXLOOP_STORE", .home = "/h",
+                                 .launch = proto::LaunchMode::systemd_socket, .unit = "fluxloop-agentd.service", .profiles = 2, .connections = 1, .locked = false, .lifetime_seconds = 0,
                                  .requests = 0, .usage = {}, .anomalies = {}};
   const std::string text = client::render_agent_status(status);
   CHECK(text.find("pid 42, up 1m 30s") != std::string::npos);
   CHECK(text.find("file (forced by FLUXLOOP_STORE)") != std::string::npos);
   CHECK(text.find("started by   systemd socket activation, unit fluxloop-agentd.service") != std::string::npos);
 
-  status.launch = "daemon";
+  status.launch = proto::LaunchMode::daemon;
   status.unit = "";
   CHECK(client::render_agent_status(status).find("started by   fluxloop-agentd --daemon\n") != std::string::npos);
-  status.launch = "";  // an older agent says nothing about it
+  status.launch.reset();  // an older agent says nothing about it
   CHECK(client::render_agent_status(status).find("started by") == std::string::npos);
 }

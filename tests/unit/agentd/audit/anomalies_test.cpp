@@ -100,9 +100,9 @@ TEST_CASE("usage: figures per credential, failures counted, table bounded by lea
   const auto snapshot = table.snapshot();
   REQUIRE(snapshot.size() == 2);
   CHECK(snapshot[0].name == "prod");
-  CHECK(snapshot[0].kind == "profile");
+  CHECK(snapshot[0].kind == proto::UsageKind::profile);
   CHECK_FALSE(snapshot[0].last_used.empty());
-  CHECK(snapshot[1].kind == "api_key");
+  CHECK(snapshot[1].kind == proto::UsageKind::api_key);
 
   for (int i = 0; i < 5; ++i) table.record(CredentialKind::profile, "p" + std::to_string(i), t0 + 10s + std::chrono::seconds(i), Outcome::ok);
   CHECK(table.find(CredentialKind::profile, "prod") == nullptr);  // least recently used went first

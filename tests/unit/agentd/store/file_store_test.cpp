@@ -87,7 +87,7 @@ TEST_CASE("file store: a missing file is an empty store") {
   auto all = run_coro(store.load_all());
   REQUIRE(all.ok());
   CHECK(all->empty());
-  CHECK(store.kind() == "file");
+  CHECK(store.kind() == proto::StoreKind::file);
   CHECK(store.location() == home.file());
   // erase of an absent profile in an absent file: fine, and creates nothing
   CHECK(run_coro(store.erase("nobody")).ok());

@@ -48,7 +48,7 @@ TEST_CASE("select_store: FLUXLOOP_STORE=file and a recorded file choose the file
   NoBus nobus;
   auto forced = choose("file", "keyring", "/h");
   REQUIRE(forced.ok());
-  CHECK(forced->store->kind() == "file");
+  CHECK(forced->store->kind() == proto::StoreKind::file);
   CHECK(forced->store->location() == "/h/credentials.json");
   CHECK(forced->detail.find("FLUXLOOP_STORE") != std::string::npos);
 
@@ -56,7 +56,7 @@ TEST_CASE("select_store: FLUXLOOP_STORE=file and a recorded file choose the file
   ScopedEnv bus("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/never-dialled");
   auto recorded = choose("", "file", "/h");
   REQUIRE(recorded.ok());
-  CHECK(recorded->store->kind() == "file");
+  CHECK(recorded->store->kind() == proto::StoreKind::file);
   CHECK(recorded->detail == "recorded choice");
 }
 
@@ -66,7 +66,7 @@ TEST_CASE("select_store: with no session bus the file is chosen at once without 
   auto chosen = choose("", "", "/h");
   CHECK(Clock::now() - start < std::chrono::milliseconds(200));
   REQUIRE(chosen.ok());
-  CHECK(chosen->store->kind() == "file");
+  CHECK(chosen->store->kind() == proto::StoreKind::file);
   CHECK(chosen->detail.find("no D-Bus session bus") != std::string::npos);
   CHECK_FALSE(agentd::store::session_bus_address().has_value());
 }
@@ -89,7 +89,7 @@ TEST_CASE("select_store: a bus address that leads nowhere falls back to the file
   auto chosen = choose("", "");
   CHECK(Clock::now() - start < agentd::store::kKeyringProbeDeadline);
   REQUIRE(chosen.ok());
-  CHECK(chosen->store->kind() == "file");
+  CHECK(chosen->store->kind() == proto::StoreKind::file);
   CHECK(chosen->detail.find("Secret Service is not usable") != std::string::npos);
 
   auto recorded = choose("", "keyring");

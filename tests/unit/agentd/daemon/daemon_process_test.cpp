@@ -1,4 +1,4 @@
-// agentd/daemon/process: the --daemon log file and the shell lines (kept next to the server's tests).
+// agentd/daemon/process: the --daemon log file and the shell lines.
 #include <doctest/doctest.h>
 
 #include <sys/prctl.h>
