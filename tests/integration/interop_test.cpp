@@ -136,7 +136,7 @@ void device_login(Provider& provider, AgentFixture& f) {
     return;
   }
   MESSAGE("this client has no `auth login` yet: logging in through the agent's login_start/login_wait ops");
-  auto started = testsupport::agent_request(f.socket(), proto::LoginStart{.profile = kProfile, .device = true});
+  auto started = testsupport::agent_request(f.socket(), proto::LoginStart{.profile = kProfile, .device = true, .api_endpoint = {}});
   REQUIRE_MESSAGE(started.ok(), (started ? "" : started.error().message));
   CHECK(started->method == proto::LoginMethod::device);
   CHECK(contains(started->verification_uri, provider.issuer() + "/device"));

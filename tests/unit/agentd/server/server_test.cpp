@@ -363,7 +363,9 @@ TEST_CASE("server: a peer of another uid gets one permission_denied frame and is
         ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
         char buffer[1024];
         ssize_t n;
-        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) ::write(pipe_fds[1], buffer, static_cast<std::size_t>(n));
+        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) {
+          if (::write(pipe_fds[1], buffer, static_cast<std::size_t>(n)) != n) break;
+        }
       }
     }
     ::_exit(0);

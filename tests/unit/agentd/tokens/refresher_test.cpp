@@ -34,7 +34,7 @@ using Mode = Refresher::Mode;
 struct Answer {
   bool ok = true;
   proto::ErrorCode code = proto::ErrorCode::network;
-  std::optional<std::chrono::seconds> retry_after;
+  std::optional<std::chrono::seconds> retry_after = std::nullopt;
 };
 
 struct Rig {
