@@ -153,44 +153,51 @@ asio::awaitable<proto::Result<json>> call(std::shared_ptr<Helper> helper, json r
   helper->busy = true;
   Turn turn{*helper};
 
-  if (helper->pid > 0 && (helpers::exited(helper->pid) || Clock::now() - helper->last_used > kHelperStale)) helper->stop();
-  if (helper->pid <= 0) {
-    auto child = helpers::spawn(helpers::Program::keyring, helper_environment());
-    if (!child) co_return unavailable("cannot be reached: " + child.error().message);
-    helper->pid = child->pid;
-    helper->socket = std::move(child->socket);
-    helper->pidfd = std::move(child->pidfd);
-    spdlog::debug("started {} (pid {})", helpers::program_name(helpers::Program::keyring), helper->pid);
-  }
-  helper->last_used = Clock::now();
-
   const std::uint64_t id = ++helper->next_id;
   request["id"] = id;
   request["timeout_ms"] = deadline.count();
   std::string frame = helpers::encode_frame(request);
   proto::WipeOnExit wipe_frame{frame};
-  util::UniqueFd dup(::fcntl(helper->socket.get(), F_DUPFD_CLOEXEC, 0));
-  if (!dup) co_return unavailable("cannot be reached: cannot duplicate the helper's socket");
-  asio::local::stream_protocol::socket socket(executor);
-  boost::system::error_code ec;
-  socket.assign(asio::local::stream_protocol(), dup.release(), ec);
-  if (ec) co_return unavailable("cannot be reached: " + ec.message());
-  asio::steady_timer timer(executor, until);
+  proto::Result<json> reply = proto::Error::unset();
+  // A helper we started earlier may have died since (killed, idle exit racing us): then one more try
+  // with a fresh one. Every request is idempotent (a save replaces the profile's item).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (helper->pid > 0 && (helpers::exited(helper->pid) || Clock::now() - helper->last_used > kHelperStale)) helper->stop();
+    const bool fresh = helper->pid <= 0;
+    if (fresh) {
+      auto child = helpers::spawn(helpers::Program::keyring, helper_environment());
+      if (!child) co_return unavailable("cannot be reached: " + child.error().message);
+      helper->pid = child->pid;
+      helper->socket = std::move(child->socket);
+      helper->pidfd = std::move(child->pidfd);
+      spdlog::debug("started {} (pid {})", helpers::program_name(helpers::Program::keyring), helper->pid);
+    }
+    helper->last_used = Clock::now();
+    util::UniqueFd dup(::fcntl(helper->socket.get(), F_DUPFD_CLOEXEC, 0));
+    if (!dup) co_return unavailable("cannot be reached: cannot duplicate the helper's socket");
+    asio::local::stream_protocol::socket socket(executor);
+    boost::system::error_code ec;
+    socket.assign(asio::local::stream_protocol(), dup.release(), ec);
+    if (ec) co_return unavailable("cannot be reached: " + ec.message());
+    asio::steady_timer timer(executor, until);
+    std::string attempt_frame = frame;
+    proto::WipeOnExit wipe_attempt{attempt_frame};
 
-  using namespace asio::experimental::awaitable_operators;
-  auto outcome = co_await (exchange(socket, frame, id) || timer.async_wait(kUseTuple));
-  helper->last_used = Clock::now();
-  if (outcome.index() == 1) {
-    // Whatever holds it (a silent bus, a prompt) would hold every later call: end it, start afresh.
-    spdlog::warn("the keyring helper did not answer within {}: stopping it", describe(deadline));
+    using namespace asio::experimental::awaitable_operators;
+    auto outcome = co_await (exchange(socket, attempt_frame, id) || timer.async_wait(kUseTuple));
+    helper->last_used = Clock::now();
+    if (outcome.index() == 1) {
+      // Whatever holds it (a silent bus, a prompt) would hold every later call: end it, start afresh.
+      spdlog::warn("the keyring helper did not answer within {}: stopping it", describe(deadline));
+      helper->stop();
+      co_return unavailable("did not answer within " + describe(deadline));
+    }
+    reply = std::get<0>(std::move(outcome));
+    if (reply) break;
     helper->stop();
-    co_return unavailable("did not answer within " + describe(deadline));
+    if (fresh) break;
   }
-  auto reply = std::get<0>(std::move(outcome));
-  if (!reply) {
-    helper->stop();
-    co_return unavailable("(keyring helper) " + reply.error().message);
-  }
+  if (!reply) co_return unavailable("(keyring helper) " + reply.error().message);
   if (!reply->value("ok", false)) co_return store_error(reply->value("message", "the keyring helper failed"));
   co_return std::move(*reply);
 }
