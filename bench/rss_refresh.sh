@@ -38,7 +38,7 @@ measure() {
           run, phase, v["VmRSS:"], v["Pss:"], v["RssAnon:"], v["Pss_Anon:"], v["RssFile:"] }' \
     "/proc/$1/status" "/proc/$1/smaps_rollup" | tee -a "$tmp/figures.txt"
 }
-helper_of() { for p in $(pgrep -P "$agent_pid" 2>/dev/null); do [ "$(cat /proc/$p/comm)" = "$1" ] && echo "$p"; done; }
+helper_of() { for p in $(pgrep -P "$agent_pid" 2>/dev/null); do [ "$(cat /proc/$p/comm)" = "$1" ] && echo "$p"; done; true; }
 maps_of() { grep -Eo '/lib(ssl|crypto|secret-1|glib-2\.0|gio-2\.0)[^ ]*' "/proc/$agent_pid/maps" | sort -u | tr '\n' ' '; }
 
 echo "store=$store repeat=$repeat loadavg=$(loadavg)"
@@ -57,13 +57,13 @@ while [ "$run" -le "$repeat" ]; do
   "$client" auth token >/dev/null
   sleep "$idle"
   measure "$agent_pid" idle
-  "$client" auth refresh >/dev/null
+  "$client" auth refresh >/dev/null 2>&1
   sleep "$idle"
   measure "$agent_pid" refresh+helper
   h=$(helper_of fluxloop-https-)
-  [ -n "$h" ] && measure "$h" https-helper
+  if [ -n "$h" ]; then measure "$h" https-helper; fi
   k=$(helper_of fluxloop-keyrin)
-  [ -n "$k" ] && measure "$k" keyring-helper
+  if [ -n "$k" ]; then measure "$k" keyring-helper; fi
   echo "run=$run agent maps (refresh+helper): $(maps_of)" | tee -a "$tmp/figures.txt"
   sleep "$helper_idle"
   measure "$agent_pid" after-helper-exit
