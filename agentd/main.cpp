@@ -30,6 +30,7 @@
 #include "agentd/daemon/launch.hpp"
 #include "agentd/daemon/logging.hpp"
 #include "agentd/daemon/process.hpp"
+#include "agentd/helpers/program.hpp"
 #include "agentd/lock/lifetime.hpp"
 #include "agentd/sandbox/seccomp.hpp"
 #include "agentd/server/listener.hpp"
@@ -260,6 +261,12 @@ int main(int argc, char** argv) {
   // Room for many idle connections (one fd each); the server sizes its cap to what this gives.
   agentd::daemon::raise_fd_limit();
   ::signal(SIGPIPE, SIG_IGN);  // a client that hangs up mid-reply is an error value, not a death
+  // The agent's only children are its helpers (agentd/helpers): the kernel reaps them as they exit
+  // (a keyring helper ending itself when idle leaves no zombie). They are watched and killed by pidfd.
+  struct sigaction children{};
+  children.sa_handler = SIG_DFL;
+  children.sa_flags = SA_NOCLDWAIT;
+  ::sigaction(SIGCHLD, &children, nullptr);
   if (options.mode == Mode::daemon) ::signal(SIGHUP, SIG_IGN);
   // Stop signals wait (blocked, pending) until the signal_set handles them: the socket is live long
   // before the io_context exists, and a SIGTERM in between must still mean a clean shutdown that
@@ -310,6 +317,9 @@ int main(int argc, char** argv) {
     home_lock->record(listener->path());  // the child holds the inherited lock; it names itself
     agentd::daemon::rotate_log_file(log_path);  // stderr is agent.log now: keep it bounded while running
   }
+  // The helper programs are opened now: once the filter is in, they are the only programs the agent
+  // can start (execveat on these descriptors), docs/security.md "Helper processes".
+  agentd::helpers::open_programs();
   // Start-up (socket, fork) is done: from here on no execve, ptrace or odd sockets (docs/security.md).
   if (auto sandboxed = agentd::sandbox::enter(); !sandboxed) {
     spdlog::error("{}", sandboxed.error().message);

@@ -11,6 +11,7 @@
 #include "agentd/app/services/platform.hpp"
 #include "agentd/app/services/settings.hpp"
 #include "agentd/audit/monitor.hpp"
+#include "agentd/helpers/channel.hpp"
 #include "agentd/http/https_client.hpp"
 #include "agentd/lock/gate.hpp"
 #include "agentd/oauth/discovery.hpp"
@@ -70,6 +71,7 @@ asio::awaitable<proto::Status> App::start() {
 }
 
 void App::shutdown() {
+  helpers::stop_all();  // no helper outlives the agent; no idle timer holds the loop open
   parts_->bridge.stop();
   parts_->credentials.stop();
   parts_->monitor.shutdown();

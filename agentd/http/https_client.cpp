@@ -1,284 +1,99 @@
-// The only translation unit of the agent with Beast and OpenSSL SSL headers (build cost, PLATFORM.md).
+// The agent's side of HTTPS: requests go to fluxloop-https-helper over a socketpair (agentd/helpers),
+// which does DNS, TLS and HTTP (agentd/https_helper/fetch.cpp). No Beast or OpenSSL SSL header here.
 #include "agentd/http/https_client.hpp"
 
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
-
-#include <algorithm>
-#include <cctype>
 #include <cstdlib>
-#include <filesystem>
-#include <optional>
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/connect.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
-#include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/stream.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/error.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/read.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
-
+#include "agentd/helpers/channel.hpp"
 #include "agentd/http/url.hpp"
+#include "agentd/util/json_wipe.hpp"
+#include "proto/base64.hpp"
 #include "proto/mask.hpp"
 
 namespace agentd::http {
 namespace {
 
 namespace asio = boost::asio;
-namespace ssl = boost::asio::ssl;
-namespace bhttp = boost::beast::http;
-using tcp = asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
-using boost::system::error_code;
+using nlohmann::json;
 
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;  // all response headers together
-constexpr std::size_t kMaxRequestHeaderValue = 16 * 1024;
-constexpr std::string_view kUserAgent = "fluxloop-agentd/" FLUXLOOP_VERSION;
-constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
-
-// Per-request state shared with the watchdog timer's handler, which may run after the coroutine
-// has moved on: hence a shared_ptr, and a generation number so a stale expiry does nothing.
-struct Connection {
-  Connection(const asio::any_io_executor& executor, ssl::context& tls)
-      : resolver(executor), stream(executor, tls), watchdog(executor) {}
-  tcp::resolver resolver;
-  ssl::stream<tcp::socket> stream;
-  asio::steady_timer watchdog;
-  unsigned generation = 0;
-  bool timed_out = false;
-};
-
-// One deadline at a time. On expiry the resolver is cancelled and the socket closed, which makes
-// whatever operation is pending (DNS, connect, TLS, read, write) complete with an error at once.
-void arm(const std::shared_ptr<Connection>& connection, Clock::time_point deadline) {
-  const unsigned generation = ++connection->generation;
-  connection->watchdog.expires_at(deadline);
-  connection->watchdog.async_wait([connection, generation](error_code ec) {
-    if (ec || generation != connection->generation) return;
-    connection->timed_out = true;
-    connection->resolver.cancel();
-    error_code ignored;
-    connection->stream.lowest_layer().close(ignored);
-  });
+// What the helper may see of our environment: where the system CA store is, and the sanitizers'
+// settings in a test build. Never a token: those travel only on the socketpair.
+std::vector<std::string> helper_environment() {
+  std::vector<std::string> environment;
+  helpers::pass_through(environment, {"SSL_CERT_FILE", "SSL_CERT_DIR", "ASAN_OPTIONS", "UBSAN_OPTIONS",
+                                      "LSAN_OPTIONS", "TSAN_OPTIONS"});
+  return environment;
 }
 
-// Disarms on every exit path (also when the coroutine frame is destroyed), breaking the
-// connection <-> handler reference cycle.
-struct Disarm {
-  std::shared_ptr<Connection> connection;
-  ~Disarm() {
-    ++connection->generation;
-    connection->watchdog.cancel();
-  }
-};
-
-// Request bodies and Authorization headers hold tokens: wipe our copies before freeing them.
-struct WipeHeaders {
-  Headers& headers;
-  ~WipeHeaders() {
-    for (auto& header : headers) proto::wipe(header.second);
-  }
-};
-
-bool is_token_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+json encode(const Request& request, const ClientOptions& options) {
+  json headers = json::array();
+  for (const auto& [name, value] : request.headers) headers.push_back({name, value});
+  return {{"method", request.method},
+          {"url", request.url},
+          {"headers", std::move(headers)},
+          {"body", proto::base64_encode(request.body)},
+          {"content_type", request.content_type},
+          {"ca_bundle", options.ca_bundle},
+          {"connect_ms", options.connect_timeout.count()},
+          {"total_ms", options.total_timeout.count()},
+          {"max_bytes", options.max_response_bytes}};
 }
 
-bool is_safe_value(std::string_view value) {
-  return value.size() <= kMaxRequestHeaderValue &&
-         std::none_of(value.begin(), value.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
-}
-
-proto::Error network(std::string message) { return {proto::ErrorCode::network, std::move(message)}; }
-proto::Error server_error(std::string message) { return {proto::ErrorCode::server_error, std::move(message)}; }
-
-std::string timeout_message(const Url& url, std::string_view phase, std::chrono::milliseconds limit) {
-  return std::string(phase) + " " + url.display() + " timed out after " + std::to_string(limit.count()) + " ms";
-}
-
-proto::Error handshake_error(const Url& url, SSL* ssl, const error_code& ec) {
-  const long verify = SSL_get_verify_result(ssl);
-  if (verify != X509_V_OK) {
-    return network("TLS certificate verification failed for " + url.host + ": " +
-                   X509_verify_cert_error_string(verify) +
-                   "; if this is a private deployment, point FLUXLOOP_CA_BUNDLE at its CA");
-  }
-  return network("TLS handshake with " + url.host_header() + " failed: " + ec.message());
-}
-
-proto::Error read_error(const Url& url, const error_code& ec, std::size_t max_body) {
-  if (ec == bhttp::error::body_limit) {
-    return server_error("response from " + url.display() + " is larger than the " + std::to_string(max_body) + "-byte limit");
-  }
-  if (ec == bhttp::error::header_limit) return server_error("response headers from " + url.display() + " are too large");
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || ec == asio::error::eof ||
-      ec == ssl::error::stream_truncated) {
-    // A truncated TLS stream is never taken as the end of a body: that would let an attacker cut it.
-    return network("connection closed by " + url.host_header() + " before a complete response");
-  }
-  if (ec == asio::error::connection_reset) return network("connection reset by " + url.host_header());
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_version).category()) {
-    return server_error("malformed HTTP response from " + url.display() + ": " + ec.message());
-  }
-  return network("reading the response from " + url.display() + " failed: " + ec.message());
-}
-
-proto::Result<bhttp::request<bhttp::string_body>> build_request(const Request& request, const Url& url) {
-  if (request.method.empty() || !std::all_of(request.method.begin(), request.method.end(), is_token_char)) {
-    return proto::Error{proto::ErrorCode::invalid_argument, "invalid HTTP method"};
-  }
-  bhttp::request<bhttp::string_body> out;
-  out.version(11);
-  out.method_string(request.method);
-  out.target(url.target);
-  out.set(bhttp::field::host, url.host_header());
-  out.set(bhttp::field::user_agent, kUserAgent);
-  // One connection per request (documented in docs/https.md): tell the server not to wait for more.
-  out.set(bhttp::field::connection, "close");
-  bool has_accept = false;
-  for (const auto& [name, value] : request.headers) {
-    // Only the name is ever quoted: values may be bearer tokens.
-    if (name.empty() || !std::all_of(name.begin(), name.end(), is_token_char) || !is_safe_value(value)) {
-      return proto::Error{proto::ErrorCode::invalid_argument, "invalid HTTP request header \"" + (is_safe_value(name) ? name : "?") + "\""};
+proto::Result<Response> decode(json& reply) {
+  util::JsonWiper wipe{reply};
+  const auto malformed = [] { return proto::Error{proto::ErrorCode::network, "the HTTPS helper sent a malformed reply"}; };
+  try {
+    if (!reply.at("ok").get<bool>()) {
+      const auto code = proto::error_code_from_string(reply.at("code").get<std::string>());
+      if (!code) return malformed();
+      return proto::Error{*code, reply.at("message").get<std::string>()};
     }
-    has_accept = has_accept || boost::beast::iequals(name, "Accept");
-    out.insert(name, value);
-  }
-  if (!has_accept) out.set(bhttp::field::accept, "application/json");
-  if (!request.body.empty() || request.method == "POST" || request.method == "PUT") {
-    if (!request.content_type.empty()) {
-      if (!is_safe_value(request.content_type)) return proto::Error{proto::ErrorCode::invalid_argument, "invalid Content-Type"};
-      out.set(bhttp::field::content_type, request.content_type);
+    Response response;
+    response.status = reply.at("status").get<int>();
+    for (const auto& header : reply.at("headers")) {
+      response.headers.emplace_back(header.at(0).get<std::string>(), header.at(1).get<std::string>());
     }
-    out.body() = request.body;
-    out.prepare_payload();
+    auto body = proto::base64_decode(reply.at("body").get_ref<const std::string&>());
+    if (!body) return malformed();
+    response.body = std::move(*body);
+    if (const auto value = response.header("Retry-After"); !value.empty()) response.retry_after = parse_retry_after(value);
+    return response;
+  } catch (const json::exception&) {
+    return malformed();
   }
-  return out;
 }
 
 }  // namespace
 
 struct Client::Impl {
-  Impl(asio::any_io_executor ex, ClientOptions opts) : executor(std::move(ex)), options(std::move(opts)) {}
-  asio::any_io_executor executor;
+  Impl(asio::any_io_executor executor, ClientOptions opts)
+      : options(std::move(opts)),
+        helper(std::move(executor), helpers::ChannelOptions{.program = helpers::Program::https,
+                                                            .service = "the HTTPS helper",
+                                                            .failure_code = proto::ErrorCode::network,
+                                                            .advice = "",
+                                                            .idle = options.helper_idle}) {}
   ClientOptions options;
-  // Created on the first send: loading the system CA store costs about 1 MiB of memory that an
-  // idle agent (most of its life) should not carry.
-  std::optional<ssl::context> tls;
-  std::string setup_error;  // set when the CA bundle cannot be used; returned by every send()
-
-  ssl::context& context();
+  helpers::Channel helper;
 };
-
-ssl::context& Client::Impl::context() {
-  if (tls) return *tls;
-  tls.emplace(ssl::context::tls_client);
-  SSL_CTX* ctx = tls->native_handle();
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  tls->set_options(ssl::context::default_workarounds | ssl::context::no_compression);
-  tls->set_verify_mode(ssl::verify_peer);
-  error_code ec;
-  tls->set_default_verify_paths(ec);  // no system store is not fatal: the bundle may suffice
-  const std::string& bundle = options.ca_bundle;
-  if (!bundle.empty()) {
-    std::error_code fs_ec;
-    if (!std::filesystem::is_regular_file(bundle, fs_ec)) {
-      setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " does not exist or is not a file";
-    } else if (tls->load_verify_file(bundle, ec); ec) {
-      setup_error = "FLUXLOOP_CA_BUNDLE " + bundle + " holds no usable PEM certificate: " + ec.message();
-    }
-  }
-  return *tls;
-}
 
 namespace {
 
 asio::awaitable<proto::Result<Response>> perform(std::shared_ptr<Client::Impl> impl, Request request) {
   proto::WipeOnExit wipe_body{request.body};
-  WipeHeaders wipe_headers{request.headers};
+  // Checked here too: a bad URL is the caller's error, and needs no helper.
   auto url = parse_https_url(request.url);
   if (!url) co_return std::move(url).error();
-  ssl::context& tls = impl->context();
-  if (!impl->setup_error.empty()) co_return proto::Error{proto::ErrorCode::invalid_argument, impl->setup_error};
-  auto built = build_request(request, *url);
-  if (!built) co_return std::move(built).error();
-  auto& message = built.value();
-  proto::WipeOnExit wipe_sent{message.body()};
-  const auto& options = impl->options;
-
-  auto connection = std::make_shared<Connection>(impl->executor, tls);
-  Disarm disarm{connection};
-  const auto start = Clock::now();
-  const auto total_deadline = start + options.total_timeout;
-  const auto connect_deadline = std::min(total_deadline, start + options.connect_timeout);
-  const auto connect_limit = std::min(options.connect_timeout, options.total_timeout);
-  arm(connection, connect_deadline);
-
-  const auto flags = url->host_kind == HostKind::name ? tcp::resolver::numeric_service
-                                                     : tcp::resolver::numeric_service | tcp::resolver::numeric_host;
-  auto [resolve_ec, endpoints] =
-      co_await connection->resolver.async_resolve(url->host, std::to_string(url->port), flags, kUseTuple);
-  if (resolve_ec) {
-    if (connection->timed_out) co_return network(timeout_message(*url, "resolving", connect_limit));
-    co_return network("cannot resolve " + url->host + ": " + resolve_ec.message());
+  json message = encode(request, impl->options);
+  for (auto& header : request.headers) proto::wipe(header.second);
+  const auto deadline = impl->options.total_timeout + kHelperSlack;
+  auto reply = co_await impl->helper.call(std::move(message), deadline, helper_environment());
+  if (!reply) {
+    auto error = std::move(reply).error();
+    error.message = "request to " + url->display() + " failed: " + error.message;
+    co_return error;
   }
-  auto [connect_ec, endpoint] = co_await asio::async_connect(connection->stream.lowest_layer(), endpoints, kUseTuple);
-  if (connect_ec) {
-    if (connection->timed_out) co_return network(timeout_message(*url, "connecting to", connect_limit));
-    co_return network("cannot connect to " + url->host_header() + ": " + connect_ec.message());
-  }
-  arm(connection, total_deadline);
-
-  SSL* ssl = connection->stream.native_handle();
-  X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
-  X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-  if (url->host_kind == HostKind::name) {
-    // SNI only for names (RFC 6066 forbids IP literals); the certificate must name the host.
-    if (SSL_set_tlsext_host_name(ssl, url->host.c_str()) != 1 || SSL_set1_host(ssl, url->host.c_str()) != 1) {
-      co_return network("cannot set up TLS host name verification for " + url->host);
-    }
-  } else if (X509_VERIFY_PARAM_set1_ip_asc(param, url->host.c_str()) != 1) {
-    // An IP literal must appear as an iPAddress SAN; a DNS name matching its text does not count.
-    co_return network("cannot set up TLS address verification for " + url->host);
-  }
-  auto [handshake_ec] = co_await connection->stream.async_handshake(ssl::stream_base::client, kUseTuple);
-  if (handshake_ec) {
-    if (connection->timed_out) co_return network(timeout_message(*url, "TLS handshake with", options.total_timeout));
-    co_return handshake_error(*url, ssl, handshake_ec);
-  }
-
-  auto [write_ec, written] = co_await bhttp::async_write(connection->stream, message, kUseTuple);
-  if (write_ec) {
-    if (connection->timed_out) co_return network(timeout_message(*url, "request to", options.total_timeout));
-    co_return network("sending the request to " + url->display() + " failed: " + write_ec.message());
-  }
-
-  boost::beast::flat_buffer buffer;
-  bhttp::response_parser<bhttp::string_body> parser;
-  parser.header_limit(kMaxHeaderBytes);
-  parser.body_limit(options.max_response_bytes);
-  auto [read_ec, read] = co_await bhttp::async_read(connection->stream, buffer, parser, kUseTuple);
-  if (read_ec) {
-    if (connection->timed_out) co_return network(timeout_message(*url, "request to", options.total_timeout));
-    co_return read_error(*url, read_ec, options.max_response_bytes);
-  }
-
-  // No TLS close_notify exchange: the body is length-delimited and both sides close the
-  // connection; waiting for the peer's close_notify would only add a round trip.
-  auto& parsed = parser.get();
-  Response response;
-  response.status = static_cast<int>(parsed.result_int());
-  for (const auto& field : parsed) response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  response.body = std::move(parsed.body());
-  if (const auto value = response.header("Retry-After"); !value.empty()) response.retry_after = parse_retry_after(value);
-  co_return response;
+  co_return decode(*reply);
 }
 
 }  // namespace
@@ -300,5 +115,7 @@ boost::asio::awaitable<proto::Result<Response>> Client::send(Request request) {
 }
 
 const ClientOptions& Client::options() const noexcept { return impl_->options; }
+
+int Client::helper_pid() const { return impl_->helper.pid().value_or(-1); }
 
 }  // namespace agentd::http

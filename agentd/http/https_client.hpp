@@ -1,6 +1,6 @@
 // The agent's HTTPS client: one request per TLS connection, verified, bounded in time and size.
-// The implementation (https_client.cpp) is the only translation unit of the agent that includes
-// Beast or OpenSSL's SSL headers; keep it that way, they cost ~45 s of compile time per TU.
+// The TLS work runs in fluxloop-https-helper (agentd/https_helper), started on the first send and
+// told to exit after kHelperIdle without requests: the agent itself maps no libssl (issue 13).
 #pragma once
 
 #include <chrono>
@@ -20,12 +20,18 @@ namespace agentd::http {
 inline constexpr std::chrono::milliseconds kDefaultConnectTimeout{10'000};  // DNS + TCP connect
 inline constexpr std::chrono::milliseconds kDefaultTotalTimeout{30'000};    // whole request
 inline constexpr std::size_t kDefaultMaxResponseBytes = 1024 * 1024;         // response body cap
+// Without requests for this long, the HTTPS helper is told to exit (the next send starts another).
+inline constexpr std::chrono::milliseconds kHelperIdle{10'000};
+// The agent's own bound on a request is total_timeout plus this (helper start-up, scheduling): past
+// it the helper is taken as wedged and killed.
+inline constexpr std::chrono::milliseconds kHelperSlack{5'000};
 
 struct ClientOptions {
   std::string ca_bundle;  // extra PEM CA file trusted besides the system store (FLUXLOOP_CA_BUNDLE)
   std::chrono::milliseconds connect_timeout = kDefaultConnectTimeout;
   std::chrono::milliseconds total_timeout = kDefaultTotalTimeout;
   std::size_t max_response_bytes = kDefaultMaxResponseBytes;
+  std::chrono::milliseconds helper_idle = kHelperIdle;  // tests shorten it
 };
 
 // Defaults plus `ca_bundle` from FLUXLOOP_CA_BUNDLE when that is set and not empty.
@@ -44,12 +50,15 @@ class Client {
 
   // Sends one request and reads the whole response (any status). Errors as values:
   // invalid_argument (bad or http:// URL), network (DNS, connect, reset, TLS incl. certificate and
-  // host-name failures, timeouts), server_error (malformed HTTP, response over the size cap).
+  // host-name failures, timeouts, the helper dying or not starting), server_error (malformed HTTP,
+  // response over the size cap).
   // No message ever contains the request body, headers or the URL's query. Safe to destroy the
   // Client while sends are in flight (they keep what they need alive).
   boost::asio::awaitable<proto::Result<Response>> send(Request request);
 
   const ClientOptions& options() const noexcept;
+  // The running helper's pid (tests), -1 when none runs.
+  int helper_pid() const;
 
   struct Impl;  // opaque: defined in https_client.cpp, shared with in-flight requests
 

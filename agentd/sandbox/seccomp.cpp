@@ -1,5 +1,6 @@
 #include "agentd/sandbox/seccomp.hpp"
 
+#include <fcntl.h>
 #include <linux/seccomp.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -8,14 +9,19 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "agentd/helpers/program.hpp"
 
 namespace agentd::sandbox {
 namespace {
@@ -134,6 +140,25 @@ int add_socket_rules(scmp_filter_ctx ctx) {
   return 0;
 }
 
+// execveat is fatal except in the one form the agent uses to start its helpers (agentd/helpers):
+// the descriptor is one of the helper programs opened before the filter, the path is the agent's own
+// empty string (its address: seccomp sees pointers, not strings; an absolute path would ignore the
+// descriptor) and the flags are exactly AT_EMPTY_PATH. Any other execveat meets one of these rules.
+int add_execveat_rules(scmp_filter_ctx ctx, uint32_t fatal, const std::vector<int>& fds) {
+  const int call = SCMP_SYS(execveat);
+  if (fds.empty()) return seccomp_rule_add(ctx, fatal, call, 0);
+  const auto [low, high] = std::minmax_element(fds.begin(), fds.end());
+  if (int rc = seccomp_rule_add(ctx, fatal, call, 1, SCMP_A0(SCMP_CMP_LT, static_cast<scmp_datum_t>(*low))); rc < 0) return rc;
+  if (int rc = seccomp_rule_add(ctx, fatal, call, 1, SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(*high))); rc < 0) return rc;
+  for (int fd = *low + 1; fd < *high; ++fd) {
+    if (std::find(fds.begin(), fds.end(), fd) != fds.end()) continue;
+    if (int rc = seccomp_rule_add(ctx, fatal, call, 1, SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(fd))); rc < 0) return rc;
+  }
+  const auto path = static_cast<scmp_datum_t>(reinterpret_cast<std::uintptr_t>(helpers::empty_path()));
+  if (int rc = seccomp_rule_add(ctx, fatal, call, 1, SCMP_A1(SCMP_CMP_NE, path)); rc < 0) return rc;
+  return seccomp_rule_add(ctx, fatal, call, 1, SCMP_A4(SCMP_CMP_NE, static_cast<scmp_datum_t>(AT_EMPTY_PATH)));
+}
+
 }  // namespace
 
 proto::Result<Violation> violation_from_environment() {
@@ -163,8 +188,10 @@ proto::Status install(Violation violation) {
   const uint32_t fatal = violation == Violation::kill ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_TRAP;
   for (const auto& call : kFatal) {
     if (call.number == SCMP_SYS(ptrace) && kSanitizerNeedsPtrace) continue;
+    if (call.number == SCMP_SYS(execveat)) continue;  // below
     if (int rc = seccomp_rule_add(context.ctx, fatal, call.number, 0); rc < 0) return failure(call.name, rc);
   }
+  if (int rc = add_execveat_rules(context.ctx, fatal, helpers::program_fds()); rc < 0) return failure("execveat rules", rc);
   for (int call : kRefused) {
     if (int rc = seccomp_rule_add(context.ctx, SCMP_ACT_ERRNO(EPERM), call, 0); rc < 0) return failure("rule", rc);
   }
@@ -194,6 +221,14 @@ void run_selftest_from_environment() {
     char* argv[] = {arg0, nullptr};
     ::execve("/bin/true", argv, ::environ);
     spdlog::error("seccomp self-test: execve returned ({}): the filter is not active", std::strerror(errno));
+  } else if (std::strcmp(test, "execveat") == 0) {
+    // The helpers' form of execveat, on a descriptor that is not a helper: must stop the agent too.
+    const int fd = ::open("/bin/true", O_PATH | O_CLOEXEC);
+    spdlog::warn("seccomp self-test: trying execveat(/bin/true) like a helper start, which must stop the agent");
+    char arg0[] = "true";
+    char* argv[] = {arg0, nullptr};
+    ::syscall(SYS_execveat, fd, helpers::empty_path(), argv, ::environ, AT_EMPTY_PATH);
+    spdlog::error("seccomp self-test: execveat returned ({}): the filter is not active", std::strerror(errno));
   } else if (std::strcmp(test, "netlink") == 0) {
     const int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 0);
     if (fd >= 0) {

@@ -1,6 +1,6 @@
 // The agent's seccomp filter (docs/security.md, "Fuzzing and sandbox"): installed once start-up is
-// done, it keeps a compromised agent from running programs, tracing processes or opening sockets
-// other than Unix, TCP and UDP (DNS). Everything else stays allowed: the keyring (D-Bus), HTTPS,
+// done, it keeps a compromised agent from running programs (its own helpers excepted, agentd/helpers),
+// tracing processes or opening sockets other than Unix, TCP and UDP (DNS). Everything else stays allowed: the keyring (D-Bus), HTTPS,
 // systemd sockets and the sanitizers need no list of their own.
 #pragma once
 
@@ -30,6 +30,7 @@ proto::Status enter();
 
 // FLUXLOOP_SECCOMP_SELFTEST, for the tests and for checking a deployment, after install():
 //   "execve"  tries to run /bin/true: the filter must kill the agent (trap mode logs it first);
+//   "execveat" tries /bin/true the way helpers are started, from a descriptor that is no helper: killed too;
 //   "netlink" opens an AF_NETLINK socket: refused with EACCES, the agent logs that and goes on.
 // Harmless by construction: each attempt is one the filter forbids. Unknown values are ignored.
 void run_selftest_from_environment();

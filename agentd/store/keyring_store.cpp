@@ -1,268 +1,236 @@
+// The agent's side of the keyring store: requests to fluxloop-keyring-helper on a socketpair, one at
+// a time, each under its deadline. No libsecret or GLib here (issue 13: they stay out of the agent).
 #include "agentd/store/keyring_store.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
+#include <cctype>
+#include <map>
 #include <cstdlib>
-#include <functional>
+#include <deque>
 #include <utility>
 
-#include <libsecret/secret.h>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <spdlog/spdlog.h>
 
-#include "agentd/util/blocking_call.hpp"
+#include "agentd/helpers/program.hpp"
+#include "agentd/helpers/wire.hpp"
+#include "agentd/util/json_wipe.hpp"
+#include "agentd/util/unique_fd.hpp"
+#include "proto/base64.hpp"
 #include "proto/mask.hpp"
 #include "proto/secure_memory.hpp"
 
 namespace agentd::store {
 namespace {
 
-constexpr const char* kSchemaName = "ai.fluxloop.Agent";
-constexpr const char* kApplication = "fluxloop-agent";
-constexpr const char* kBusName = "org.freedesktop.secrets";
-constexpr const char* kServicePath = "/org/freedesktop/secrets";
-constexpr const char* kServiceInterface = "org.freedesktop.Secret.Service";
-constexpr const char* kLockedRemoteError = "org.freedesktop.Secret.Error.IsLocked";
-constexpr const char* kServiceName = "the Secret Service";
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-constexpr const char* kLockedMessage =
-    "the keyring is locked: unlock it (log in to the desktop session) or run the agent with FLUXLOOP_STORE=file";
-// A pointer to static characters, not a std::string global: a worker abandoned in libsecret (a silent
-// bus) may still build its error while the process exits, after a global's destructor has run.
-constexpr const char* kFileHint = kUseFileHint.data();  // a literal: NUL-terminated
+// The helper exits after 30 s without a request (keyring_helper/main.cpp); one unused for this long is
+// replaced rather than written to, so a request never races the helper's own idle exit.
+constexpr std::chrono::milliseconds kHelperStale{25'000};
+constexpr std::string_view kService = "the Secret Service";
+// GIO's unreserved characters in a D-Bus address value (g_dbus_address_escape_value).
+constexpr std::string_view kAddressSafe = "-_/\\.";
 
-const SecretSchema* schema() {
-  static const SecretSchema value = [] {
-    SecretSchema s{};
-    s.name = kSchemaName;
-    s.flags = SECRET_SCHEMA_NONE;
-    s.attributes[0] = {"application", SECRET_SCHEMA_ATTRIBUTE_STRING};
-    s.attributes[1] = {"profile", SECRET_SCHEMA_ATTRIBUTE_STRING};
-    return s;
-  }();
-  return &value;
+std::string describe(std::chrono::milliseconds duration) {
+  if (duration.count() % 1000 == 0) return std::to_string(duration.count() / 1000) + " s";
+  return std::to_string(duration.count()) + " ms";
 }
 
-// Owners for GLib objects, so every early return frees what it took.
-struct GErrorFree { void operator()(GError* e) const { g_error_free(e); } };
-struct HashUnref { void operator()(GHashTable* t) const { g_hash_table_unref(t); } };
-struct ItemsFree { void operator()(GList* l) const { g_list_free_full(l, g_object_unref); } };
-struct ValueUnref { void operator()(SecretValue* v) const { secret_value_unref(v); } };
-using ErrorPtr = std::unique_ptr<GError, GErrorFree>;
-using HashPtr = std::unique_ptr<GHashTable, HashUnref>;
-using ItemsPtr = std::unique_ptr<GList, ItemsFree>;
-using ValuePtr = std::unique_ptr<SecretValue, ValueUnref>;
+proto::Error store_error(std::string message) { return {proto::ErrorCode::store_error, std::move(message)}; }
+proto::Error unavailable(std::string what) { return store_error(std::string(kService) + " " + what + std::string(kUseFileHint)); }
 
-// The attributes are borrowed C strings: `profile` must outlive the table.
-HashPtr attributes(const std::string* profile) {
-  HashPtr table(g_hash_table_new(g_str_hash, g_str_equal));
-  g_hash_table_insert(table.get(), const_cast<char*>("application"), const_cast<char*>(kApplication));
-  if (profile) g_hash_table_insert(table.get(), const_cast<char*>("profile"), const_cast<char*>(profile->c_str()));
-  return table;
-}
-
-bool is_locked_error(GError* error) {
-  if (g_error_matches(error, SECRET_ERROR, SECRET_ERROR_IS_LOCKED)) return true;
-  if (!g_dbus_error_is_remote_error(error)) return false;
-  gchar* name = g_dbus_error_get_remote_error(error);
-  bool locked = name && g_str_equal(name, kLockedRemoteError);
-  g_free(name);
-  return locked;
-}
-
-// libsecret/GDBus messages describe the failure, never the secret (we never hand secrets to them).
-proto::Error failure(ErrorPtr error, const std::string& doing) {
-  if (error && is_locked_error(error.get())) return proto::Error{proto::ErrorCode::store_error, kLockedMessage};
-  std::string detail = "unknown error";
-  if (error) {
-    g_dbus_error_strip_remote_error(error.get());
-    detail = error->message;
+std::string escape_address_value(std::string_view value) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) != 0 || kAddressSafe.find(static_cast<char>(c)) != std::string_view::npos) {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    }
   }
-  return proto::Error{proto::ErrorCode::store_error, "the Secret Service could not " + doing + ": " + detail + kFileHint};
+  return out;
 }
 
-// The runner's own failures: a timeout becomes a store_error like any unreachable keyring. (The jobs
-// here never return ErrorCode::timeout themselves, so this cannot re-code one of theirs.)
-proto::Error unavailable(proto::Error error) {
-  if (error.code == proto::ErrorCode::timeout) error.code = proto::ErrorCode::store_error;
-  return error;
+// The helper's environment: the bus it must use (resolved here, as select_store did), nothing secret.
+std::vector<std::string> helper_environment() {
+  std::vector<std::string> environment;
+  if (auto address = session_bus_address()) environment.push_back("DBUS_SESSION_BUS_ADDRESS=" + *address);
+  helpers::pass_through(environment, {"XDG_RUNTIME_DIR", "HOME", "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS",
+                                      "TSAN_OPTIONS"});
+  return environment;
 }
 
 }  // namespace
 
-// Worker-side settings of one store (no D-Bus state survives an operation: see ServiceProxy).
-struct KeyringStore::Session {
-  gint timeout_ms = -1;
+struct KeyringStore::Helper {
+  ~Helper() { stop(); }
+  void stop() {
+    if (pid > 0) helpers::kill_and_reap(pid, pidfd.get());
+    pid = -1;
+    socket.reset();
+    pidfd.reset();
+  }
+  pid_t pid = -1;
+  util::UniqueFd socket;
+  util::UniqueFd pidfd;
+  Clock::time_point last_used{};
+  std::uint64_t next_id = 0;
+  bool busy = false;  // a call is talking to the helper; the others wait their turn in `waiting`
+  std::deque<asio::steady_timer*> waiting;
 };
 
 namespace {
 
-// One operation's SecretService proxy, made fresh each time inside a private main context.
-// Fresh: a GDBusProxy sends to the name owner it saw at creation and learns of a new owner only from
-// signals dispatched in the main context it was made in; nobody iterates the default context here, so
-// a long-lived proxy (like libsecret's cached default service) would keep calling a replaced keyring
-// daemon, and its signals would pile up unread. Made in a private context popped and freed with the
-// proxy, nothing accumulates. (libsecret 0.20 always puts the service on GIO's session-bus singleton;
-// it cannot be given a connection of our own.)
-class ServiceProxy {
- public:
-  ServiceProxy(gint timeout_ms, ErrorPtr& error) : context_(g_main_context_new()) {
-    g_main_context_push_thread_default(context_);
-    GError* raw = nullptr;
-    service_ = secret_service_open_sync(SECRET_TYPE_SERVICE, nullptr, SECRET_SERVICE_NONE, nullptr, &raw);
-    if (!service_) {
-      error.reset(raw);
-      return;
-    }
-    // GIO's session-bus singleton raises SIGTERM in the whole process when the bus goes away: losing
-    // the keyring must fail keyring calls, not stop the agent.
-    g_dbus_connection_set_exit_on_close(g_dbus_proxy_get_connection(G_DBUS_PROXY(service_)), FALSE);
-    // libsecret's calls on the service use the proxy's default timeout (25 s otherwise): a provider
-    // that owns the name but never answers then frees our worker soon after our own deadline.
-    g_dbus_proxy_set_default_timeout(G_DBUS_PROXY(service_), timeout_ms);
-  }
-  ~ServiceProxy() {
-    if (service_) g_object_unref(service_);
-    for (int i = 0; i < kMaxDrain && g_main_context_iteration(context_, FALSE); ++i) {
-    }
-    g_main_context_pop_thread_default(context_);
-    g_main_context_unref(context_);
-  }
-  ServiceProxy(const ServiceProxy&) = delete;
-  ServiceProxy& operator=(const ServiceProxy&) = delete;
+using Helper = KeyringStore::Helper;
 
-  SecretService* get() const { return service_; }
-
- private:
-  // Pending dispatches for the freed proxy; bounded so a chatty bus cannot keep us here.
-  static constexpr int kMaxDrain = 64;
-  GMainContext* context_;
-  SecretService* service_ = nullptr;
+// Hands the helper to the next waiting call however the current one ends.
+struct Turn {
+  Helper& helper;
+  ~Turn() {
+    helper.busy = false;
+    if (!helper.waiting.empty()) {
+      helper.waiting.front()->cancel();
+      helper.waiting.pop_front();
+    }
+  }
 };
 
-}  // namespace
-
-namespace {
-
-using Session = KeyringStore::Session;
-
-proto::Status probe_now(Session& session) {
-  ErrorPtr error;
-  ServiceProxy proxy(session.timeout_ms, error);
-  SecretService* service = proxy.get();
-  if (!service) return failure(std::move(error), "be reached");
-  GError* raw = nullptr;
-  GVariant* reply = g_dbus_proxy_call_sync(G_DBUS_PROXY(service), "ReadAlias", g_variant_new("(s)", "default"),
-                                           G_DBUS_CALL_FLAGS_NONE, session.timeout_ms, nullptr, &raw);
-  if (!reply) return failure(ErrorPtr(raw), "be reached");
-  const gchar* path = nullptr;
-  g_variant_get(reply, "(&o)", &path);
-  bool has_default = path && !g_str_equal(path, "/");
-  g_variant_unref(reply);
-  // Without a default collection, storing would need a prompt to create one: not usable unattended.
-  if (!has_default) {
-    return proto::Error{proto::ErrorCode::store_error,
-                        std::string("the Secret Service has no default keyring to store into") + kFileHint};
+// Writes the request and reads its reply on `socket` (a duplicate of the helper's, on the caller's
+// executor). Errors are descriptions ("exited before answering").
+asio::awaitable<proto::Result<json>> exchange(asio::local::stream_protocol::socket& socket, std::string& frame,
+                                              std::uint64_t id) {
+  auto [write_ec, written] = co_await asio::async_write(socket, asio::buffer(frame), kUseTuple);
+  proto::wipe(frame);
+  if (write_ec) co_return proto::Error{proto::ErrorCode::store_error, "exited before answering"};
+  std::array<unsigned char, 4> header{};
+  auto [header_ec, header_read] = co_await asio::async_read(socket, asio::buffer(header), kUseTuple);
+  if (header_ec) co_return proto::Error{proto::ErrorCode::store_error, "exited before answering"};
+  auto length = helpers::frame_length(header);
+  if (!length) co_return proto::Error{proto::ErrorCode::store_error, "sent a malformed reply"};
+  std::string body(*length, '\0');
+  proto::WipeOnExit wipe{body};
+  auto [body_ec, body_read] = co_await asio::async_read(socket, asio::buffer(body), kUseTuple);
+  if (body_ec) co_return proto::Error{proto::ErrorCode::store_error, "exited before answering"};
+  auto reply = json::parse(body, nullptr, false);
+  if (reply.is_discarded() || !reply.is_object() || reply.value("id", std::uint64_t{0}) != id) {
+    co_return proto::Error{proto::ErrorCode::store_error, "sent a malformed reply"};
   }
+  co_return reply;
+}
+
+// One request to the helper, started if none runs, within `deadline` (waiting for an earlier call
+// included). Past the deadline, or when the helper dies, it is killed and reaped; the next call starts
+// another. The reply's own failure ({"ok": false}) becomes its store_error.
+asio::awaitable<proto::Result<json>> call(std::shared_ptr<Helper> helper, json request, std::chrono::milliseconds deadline) {
+  util::JsonWiper wipe_request{request};
+  auto executor = co_await asio::this_coro::executor;
+  const auto until = Clock::now() + deadline;
+  while (helper->busy) {
+    if (Clock::now() >= until) co_return unavailable("did not answer within " + describe(deadline) + " (an earlier call is still waiting)");
+    asio::steady_timer turn(executor, until);
+    helper->waiting.push_back(&turn);
+    co_await turn.async_wait(kUseTuple);
+    std::erase(helper->waiting, &turn);
+  }
+  helper->busy = true;
+  Turn turn{*helper};
+
+  const std::uint64_t id = ++helper->next_id;
+  request["id"] = id;
+  request["timeout_ms"] = deadline.count();
+  std::string frame = helpers::encode_frame(request);
+  proto::WipeOnExit wipe_frame{frame};
+  proto::Result<json> reply = proto::Error::unset();
+  // A helper we started earlier may have died since (killed, idle exit racing us): then one more try
+  // with a fresh one. Every request is idempotent (a save replaces the profile's item).
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (helper->pid > 0 && (helpers::exited(helper->pid) || Clock::now() - helper->last_used > kHelperStale)) helper->stop();
+    const bool fresh = helper->pid <= 0;
+    if (fresh) {
+      auto child = helpers::spawn(helpers::Program::keyring, helper_environment());
+      if (!child) co_return unavailable("cannot be reached: " + child.error().message);
+      helper->pid = child->pid;
+      helper->socket = std::move(child->socket);
+      helper->pidfd = std::move(child->pidfd);
+      spdlog::debug("started {} (pid {})", helpers::program_name(helpers::Program::keyring), helper->pid);
+    }
+    helper->last_used = Clock::now();
+    util::UniqueFd dup(::fcntl(helper->socket.get(), F_DUPFD_CLOEXEC, 0));
+    if (!dup) co_return unavailable("cannot be reached: cannot duplicate the helper's socket");
+    asio::local::stream_protocol::socket socket(executor);
+    boost::system::error_code ec;
+    socket.assign(asio::local::stream_protocol(), dup.release(), ec);
+    if (ec) co_return unavailable("cannot be reached: " + ec.message());
+    asio::steady_timer timer(executor, until);
+    std::string attempt_frame = frame;
+    proto::WipeOnExit wipe_attempt{attempt_frame};
+
+    using namespace asio::experimental::awaitable_operators;
+    auto outcome = co_await (exchange(socket, attempt_frame, id) || timer.async_wait(kUseTuple));
+    helper->last_used = Clock::now();
+    if (outcome.index() == 1) {
+      // Whatever holds it (a silent bus, a prompt) would hold every later call: end it, start afresh.
+      spdlog::warn("the keyring helper did not answer within {}: stopping it", describe(deadline));
+      helper->stop();
+      co_return unavailable("did not answer within " + describe(deadline));
+    }
+    reply = std::get<0>(std::move(outcome));
+    if (reply) break;
+    helper->stop();
+    if (fresh) break;
+  }
+  if (!reply) co_return unavailable("(keyring helper) " + reply.error().message);
+  if (!reply->value("ok", false)) co_return store_error(reply->value("message", "the keyring helper failed"));
+  co_return std::move(*reply);
+}
+
+proto::Status status_of(proto::Result<json> reply) {
+  if (!reply) return std::move(reply).error();
+  util::wipe_json(*reply);
   return proto::Ok{};
 }
 
-proto::Result<ProfileCredentials> load_now(Session& session) {
-  ErrorPtr error;
-  ServiceProxy proxy(session.timeout_ms, error);
-  SecretService* service = proxy.get();
-  if (!service) return failure(std::move(error), "be reached");
-  auto query = attributes(nullptr);
-  GError* raw = nullptr;
-  // SEARCH_ALL | LOAD_SECRETS and deliberately not UNLOCK: locked items come back flagged instead of
-  // looking absent, and no unlock prompt is started (PLATFORM.md).
-  ItemsPtr items(secret_service_search_sync(service, schema(), query.get(),
-                                            static_cast<SecretSearchFlags>(SECRET_SEARCH_ALL | SECRET_SEARCH_LOAD_SECRETS),
-                                            nullptr, &raw));
-  if (raw) return failure(ErrorPtr(raw), "search the keyring");
-
+// The items the helper found, checked and parsed; of two items for one profile the newer wins.
+proto::Result<ProfileCredentials> parse_items(json& reply) {
+  util::JsonWiper wipe{reply};
   ProfileCredentials out;
-  std::map<std::string, guint64> modified;
-  for (GList* node = items.get(); node; node = node->next) {
-    auto* item = SECRET_ITEM(node->data);
-    if (secret_item_get_locked(item)) return proto::Error{proto::ErrorCode::store_error, kLockedMessage};
-    HashPtr item_attributes(secret_item_get_attributes(item));
-    auto* name = static_cast<const char*>(g_hash_table_lookup(item_attributes.get(), "profile"));
-    if (!name || !*name) continue;  // not one of ours after all
-    std::string profile = name;
-    ValuePtr value(secret_item_get_secret(item));
-    if (!value) {
-      return proto::Error{proto::ErrorCode::store_error,
-                          "the Secret Service did not return the secret of profile \"" + profile + "\"" + kFileHint};
-    }
-    gsize length = 0;
-    const gchar* bytes = secret_value_get(value.get(), &length);
-    auto parsed = parse_credentials(std::string_view(bytes, length), profile);
+  std::map<std::string, std::uint64_t> modified;
+  if (!reply.contains("items") || !reply["items"].is_array()) return store_error("the keyring helper sent a malformed reply");
+  for (auto& item : reply["items"]) {
+    const std::string profile = item.value("profile", "");
+    const auto when = item.value("modified", std::uint64_t{0});
+    auto secret = proto::base64_decode(item.value("secret", ""));
+    if (profile.empty() || !secret) return store_error("the keyring helper sent a malformed reply");
+    proto::WipeOnExit wipe_secret{*secret};
+    auto parsed = parse_credentials(*secret, profile);
     if (!parsed || !parsed->profiles.contains(profile)) {
-      return proto::Error{proto::ErrorCode::store_error,
-                          "the keyring item of profile \"" + profile + "\" does not hold valid credentials" +
-                              (parsed ? std::string() : " (" + parsed.error().message + ")") +
-                              ": remove it with `fluxloop auth logout --profile " + profile + "`"};
+      return store_error("the keyring item of profile \"" + profile + "\" does not hold valid credentials" +
+                         (parsed ? std::string() : " (" + parsed.error().message + ")") +
+                         ": remove it with `fluxloop auth logout --profile " + profile + "`");
     }
-    // Two items for one profile (written by another tool): the newer wins.
-    guint64 when = secret_item_get_modified(item);
     if (auto seen = modified.find(profile); seen != modified.end() && seen->second > when) continue;
     modified[profile] = when;
     out.insert_or_assign(profile, std::move(parsed->profiles.at(profile)));
   }
   return out;
-}
-
-proto::Status save_now(Session& session, const std::string& profile, std::string_view secret) {
-  ErrorPtr error;
-  ServiceProxy proxy(session.timeout_ms, error);
-  SecretService* service = proxy.get();
-  if (!service) return failure(std::move(error), "be reached");
-  GError* raw = nullptr;
-  // Check the default collection first: on CreateItem into a locked collection gnome-keyring tries to
-  // open an unlock prompt. Without a display that fails ("Cannot create an item in a locked
-  // collection"); with one, the call would block until someone answers. Never start that prompt.
-  SecretCollection* collection =
-      secret_collection_for_alias_sync(service, SECRET_COLLECTION_DEFAULT, SECRET_COLLECTION_NONE, nullptr, &raw);
-  if (!collection) {
-    if (raw) return failure(ErrorPtr(raw), "open the default keyring");
-    return proto::Error{proto::ErrorCode::store_error,
-                        std::string("the Secret Service has no default keyring to store into") + kFileHint};
-  }
-  const bool locked = secret_collection_get_locked(collection);
-  g_object_unref(collection);
-  if (locked) return proto::Error{proto::ErrorCode::store_error, kLockedMessage};
-
-  auto query = attributes(&profile);
-  const std::string label = "FluxLoop credentials (" + profile + ")";
-  // secret_value_new copies into libsecret's non-pageable memory; our copy is wiped by the caller.
-  ValuePtr value(secret_value_new(secret.data(), static_cast<gssize>(secret.size()), "text/plain"));
-  // Replaces the profile's item in the default collection (same attributes).
-  if (!secret_service_store_sync(service, schema(), query.get(), SECRET_COLLECTION_DEFAULT, label.c_str(),
-                                 value.get(), nullptr, &raw)) {
-    return failure(ErrorPtr(raw), "store the credentials of profile \"" + profile + "\"");
-  }
-  return proto::Ok{};
-}
-
-proto::Status erase_now(Session& session, const std::string& profile) {
-  ErrorPtr error;
-  ServiceProxy proxy(session.timeout_ms, error);
-  SecretService* service = proxy.get();
-  if (!service) return failure(std::move(error), "be reached");
-  auto query = attributes(&profile);
-  GError* raw = nullptr;
-  // Searched without unlocking, as in load: deleting a locked item could start a prompt.
-  ItemsPtr items(secret_service_search_sync(service, schema(), query.get(), SECRET_SEARCH_ALL, nullptr, &raw));
-  if (raw) return failure(ErrorPtr(raw), "search the keyring");
-  for (GList* node = items.get(); node; node = node->next) {
-    if (secret_item_get_locked(SECRET_ITEM(node->data))) return proto::Error{proto::ErrorCode::store_error, kLockedMessage};
-  }
-  for (GList* node = items.get(); node; node = node->next) {
-    if (!secret_item_delete_sync(SECRET_ITEM(node->data), nullptr, &raw)) {
-      return failure(ErrorPtr(raw), "delete the credentials of profile \"" + profile + "\"");
-    }
-  }
-  return proto::Ok{};
 }
 
 }  // namespace
@@ -274,59 +242,55 @@ std::optional<std::string> session_bus_address() {
   std::string path = std::string(runtime) + "/bus";
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_uid != ::geteuid()) return std::nullopt;
-  gchar* escaped = g_dbus_address_escape_value(path.c_str());
-  std::string address = std::string("unix:path=") + escaped;
-  g_free(escaped);
-  return address;
+  return "unix:path=" + escape_address_value(path);
 }
 
 KeyringStore::KeyringStore(std::chrono::milliseconds call_deadline)
     : call_deadline_(call_deadline),
       location_("Secret Service on " + session_bus_address().value_or("the session bus")),
-      session_(std::make_shared<Session>()),
-      runner_(std::make_unique<util::BlockingRunner>(kServiceName, proto::ErrorCode::store_error, kFileHint)) {
-  session_->timeout_ms = static_cast<gint>(call_deadline.count());
-}
+      helper_(std::make_shared<Helper>()) {}
 
 KeyringStore::~KeyringStore() = default;
 
 std::string KeyringStore::location() const { return location_; }
 
-// g++ 12: each job is a named std::function, not a temporary in the co_await
-// (docs/development.md "g++ 12 and coroutines").
+int KeyringStore::helper_pid() const { return helper_->pid; }
+
 boost::asio::awaitable<proto::Status> KeyringStore::probe(std::chrono::milliseconds deadline) {
-  std::function<proto::Status()> job = [session = session_] { return probe_now(*session); };
-  return run_status(std::move(job), deadline);
+  // g++ 12: named locals, not temporaries in the co_await (docs/development.md "g++ 12 and coroutines").
+  auto helper = helper_;
+  json request = json::object();
+  request["op"] = "probe";
+  auto reply = co_await call(helper, std::move(request), deadline);
+  co_return status_of(std::move(reply));
 }
 
 boost::asio::awaitable<proto::Result<ProfileCredentials>> KeyringStore::load_all() {
-  std::function<proto::Result<ProfileCredentials>()> job = [session = session_] { return load_now(*session); };
-  auto result = co_await runner_->run<ProfileCredentials>(std::move(job), call_deadline_);
-  if (!result) co_return unavailable(std::move(result).error());
-  co_return result;
+  auto helper = helper_;
+  json request = json::object();
+  request["op"] = "load";
+  auto reply = co_await call(helper, std::move(request), call_deadline_);
+  if (!reply) co_return std::move(reply).error();
+  co_return parse_items(*reply);
 }
 
 // save and erase are not coroutines: they copy what they need at the call (the arguments are
 // references a caller may not keep alive until it awaits) and return the awaiting coroutine.
 boost::asio::awaitable<proto::Status> KeyringStore::save(const std::string& profile, const Credentials& credentials) {
-  // Wiped wherever its last owner lets go (the worker, or the abandoning caller).
-  auto secret = std::make_shared<proto::SecretBuffer>(serialize_profile(credentials));
-  std::function<proto::Status()> job = [session = session_, profile, secret] {
-    return save_now(*session, profile, secret->text);
-  };
-  return run_status(std::move(job), call_deadline_);
+  proto::SecretBuffer secret(serialize_profile(credentials));
+  json request{{"op", "save"}, {"profile", profile}, {"secret", proto::base64_encode(std::string_view(secret.text.data(), secret.text.size()))}};
+  return [](std::shared_ptr<Helper> helper, json request, std::chrono::milliseconds deadline) -> asio::awaitable<proto::Status> {
+    auto reply = co_await call(std::move(helper), std::move(request), deadline);
+    co_return status_of(std::move(reply));
+  }(helper_, std::move(request), call_deadline_);
 }
 
 boost::asio::awaitable<proto::Status> KeyringStore::erase(const std::string& profile) {
-  std::function<proto::Status()> job = [session = session_, profile] { return erase_now(*session, profile); };
-  return run_status(std::move(job), call_deadline_);
-}
-
-boost::asio::awaitable<proto::Status> KeyringStore::run_status(std::function<proto::Status()> job,
-                                                               std::chrono::milliseconds deadline) {
-  auto status = co_await runner_->run<proto::Ok>(std::move(job), deadline);
-  if (!status) co_return unavailable(std::move(status).error());
-  co_return status;
+  json request{{"op", "erase"}, {"profile", profile}};
+  return [](std::shared_ptr<Helper> helper, json request, std::chrono::milliseconds deadline) -> asio::awaitable<proto::Status> {
+    auto reply = co_await call(std::move(helper), std::move(request), deadline);
+    co_return status_of(std::move(reply));
+  }(helper_, std::move(request), call_deadline_);
 }
 
 }  // namespace agentd::store

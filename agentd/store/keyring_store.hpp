@@ -2,19 +2,15 @@
 // profile's Credentials as JSON. Schema "ai.fluxloop.Agent", attributes {application: fluxloop-agent,
 // profile: NAME}, label "FluxLoop credentials (NAME)", stored in the default collection.
 //
-// Every libsecret call runs on the store's own worker thread (util::BlockingRunner) under a deadline:
-// libsecret can block forever (a bus that accepts but never speaks, an unlock prompt nobody answers).
-// Lookups never ask to unlock: a locked keyring is reported as an error, not mistaken for "no
-// credentials", and starts no prompt.
-//
-// libsecret 0.20 always uses GIO's process-wide session-bus connection (DBUS_SESSION_BUS_ADDRESS as
-// read at its first use). Consequences: a bus that hangs the handshake wedges every later keyring call
-// of the process (each is abandoned at its deadline; the agent then uses the file or reports the
-// keyring unusable); the store makes that connection not stop the process when the bus goes away.
+// The libsecret calls run in fluxloop-keyring-helper (agentd/keyring_helper), a process the store
+// starts on its first call and that exits after 30 s without one, so libsecret, GLib and GIO never
+// load into the agent. Each call has a deadline: libsecret can block forever (a bus that accepts but
+// never speaks, an unlock prompt nobody answers); past it the helper is killed and the next call
+// starts a fresh one, which reads DBUS_SESSION_BUS_ADDRESS anew. Lookups never ask to unlock: a locked
+// keyring is reported as an error, not mistaken for "no credentials", and starts no prompt.
 #pragma once
 
 #include <chrono>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,13 +18,9 @@
 
 #include "agentd/store/secret_store.hpp"
 
-namespace agentd::util {
-class BlockingRunner;
-}
-
 namespace agentd::store {
 
-// How long one keyring operation (load_all, save, erase) may take before it is abandoned.
+// How long one keyring operation (load_all, save, erase) may take before its helper is killed.
 inline constexpr std::chrono::milliseconds kKeyringCallDeadline{5000};
 // How long select_store waits for the Secret Service to answer its probe.
 inline constexpr std::chrono::milliseconds kKeyringProbeDeadline{2000};
@@ -43,9 +35,9 @@ std::optional<std::string> session_bus_address();
 
 class KeyringStore final : public SecretStore {
  public:
-  // Talks to the Secret Service on the session bus. Connects lazily, on the worker, on the first call.
-  // Each operation is abandoned after `call_deadline`. Check session_bus_address() first: without a
-  // bus, GIO would try to autolaunch one.
+  // Talks to the Secret Service on the session bus through the helper, started on the first call on
+  // whatever executor that call runs. Each operation is ended after `call_deadline`. Check
+  // session_bus_address() first: without a bus, GIO would try to autolaunch one.
   explicit KeyringStore(std::chrono::milliseconds call_deadline = kKeyringCallDeadline);
   ~KeyringStore() override;
   KeyringStore(const KeyringStore&) = delete;
@@ -62,16 +54,15 @@ class KeyringStore final : public SecretStore {
   // ReadAlias call), within `deadline`. A store_error saying why not, otherwise.
   boost::asio::awaitable<proto::Status> probe(std::chrono::milliseconds deadline = kKeyringProbeDeadline);
 
-  struct Session;  // what the worker-side calls share; used on the worker thread only
+  // The running helper's pid (tests), -1 when none.
+  int helper_pid() const;
+
+  struct Helper;  // the helper process and the turn of the calls waiting for it
 
  private:
-  // Runs `job` on the worker within `deadline`; runner failures become store errors.
-  boost::asio::awaitable<proto::Status> run_status(std::function<proto::Status()> job, std::chrono::milliseconds deadline);
-
   std::chrono::milliseconds call_deadline_;
   std::string location_;
-  std::shared_ptr<Session> session_;
-  std::unique_ptr<util::BlockingRunner> runner_;
+  std::shared_ptr<Helper> helper_;
 };
 
 }  // namespace agentd::store

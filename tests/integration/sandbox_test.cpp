@@ -69,6 +69,13 @@ TEST_CASE("sandbox: execve kills the agent with SIGSYS") {
   CHECK_FALSE(contains(f.log(), "execve returned"));
 }
 
+TEST_CASE("sandbox: execveat of a descriptor that is not a helper program kills the agent with SIGSYS") {
+  AgentFixture f({{"FLUXLOOP_SECCOMP_SELFTEST", "execveat"}});
+  CHECK(start_expecting_death(f) == 128 + SIGSYS);
+  CHECK(contains(f.log(), "seccomp self-test: trying execveat"));
+  CHECK_FALSE(contains(f.log(), "execveat returned"));
+}
+
 TEST_CASE("sandbox: in trap mode a violation is logged by name before the agent stops") {
   AgentFixture f({{"FLUXLOOP_SECCOMP_SELFTEST", "execve"}, {"FLUXLOOP_SECCOMP", "trap"}});
   CHECK(start_expecting_death(f) == 128 + SIGSYS);

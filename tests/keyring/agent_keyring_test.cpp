@@ -30,11 +30,21 @@ TEST_CASE("with a Secret Service the agent keeps credentials in the keyring acro
   CHECK(::access((f.home() + "/credentials.json").c_str(), F_OK) != 0);
   CHECK(read_file(f.home() + "/config.json").find(kAccess) == std::string::npos);
 
+  // The keyring calls ran in fluxloop-keyring-helper: the agent maps neither libsecret nor GLib.
+  const std::string maps = read_file("/proc/" + std::to_string(f.agent().pid()) + "/maps");
+  for (const char* library : {"/libsecret", "/libglib", "/libgio", "/libgobject", "/libssl"}) {
+    CHECK_MESSAGE(maps.find(library) == std::string::npos, library);
+  }
+
   REQUIRE(f.stop() == 0);
   f.start();
   auto token = f.client({"auth", "token"});
   CHECK(token.exit_code == 0);
   CHECK(token.out == kAccess + "\n");
+  // Loaded from the keyring at start-up: still nothing of libsecret in the agent.
+  const std::string loaded_maps = read_file("/proc/" + std::to_string(f.agent().pid()) + "/maps");
+  CHECK(loaded_maps.find("/libsecret") == std::string::npos);
+  CHECK(loaded_maps.find("/libglib") == std::string::npos);
   auto listed = f.client({"auth", "status", "--json"});
   CHECK(listed.out.find(kAccess) == std::string::npos);
   CHECK(listed.out.find(kRefresh) == std::string::npos);

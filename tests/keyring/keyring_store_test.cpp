@@ -2,6 +2,8 @@
 // its own D-Bus session and an unlocked "login" keyring in a throw-away HOME).
 #include <doctest/doctest.h>
 
+#include <signal.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -175,5 +177,33 @@ TEST_CASE("keyring store: a locked keyring is a clear error at once and never an
   REQUIRE(restored->contains("production"));
   CHECK(restored->at("production").access_token == kAccess);
   CHECK_FALSE(restored->contains("saved-while-locked"));  // the refused write did not land later either
+  REQUIRE(run_coro(store.erase("production")).ok());
+}
+
+TEST_CASE("keyring store: the calls run in the keyring helper, and a killed helper is replaced by the next call") {
+  KeyringStore store;
+  CHECK(store.helper_pid() == -1);  // nothing runs before the first call
+  REQUIRE(run_coro(store.save("production", make(kAccess))).ok());
+  const pid_t helper = store.helper_pid();
+  REQUIRE(helper > 0);
+  // The secret travelled on the socketpair only: not in the helper's argv or environment.
+  for (const auto* part : {"/cmdline", "/environ"}) {
+    const std::string text = testsupport::read_file("/proc/" + std::to_string(helper) + part);
+    CHECK(text.find("keyringaccess") == std::string::npos);
+    CHECK(text.find("keyringrefresh") == std::string::npos);
+  }
+  CHECK(testsupport::read_file("/proc/" + std::to_string(helper) + "/maps").find("/libsecret") != std::string::npos);
+  // This process (the agent's code) does not map libsecret or GLib.
+  const std::string ours = testsupport::read_file("/proc/self/maps");
+  CHECK(ours.find("/libsecret") == std::string::npos);
+  CHECK(ours.find("/libglib") == std::string::npos);
+
+  REQUIRE(::kill(helper, SIGKILL) == 0);
+  auto loaded = run_coro(store.load_all());
+  REQUIRE_MESSAGE(loaded.ok(), loaded.error().message);
+  CHECK(loaded->at("production").access_token == kAccess);
+  CHECK(store.helper_pid() > 0);
+  CHECK(store.helper_pid() != helper);
+  CHECK(::kill(helper, 0) != 0);  // reaped: not even a zombie
   REQUIRE(run_coro(store.erase("production")).ok());
 }

@@ -30,7 +30,7 @@ cmake_version="$(sed -nE 's/^project\(fluxloop-agent VERSION ([0-9.]+).*/\1/p' "
 [ "${version%-*}" = "$cmake_version" ] || fail "package version $version does not carry the project VERSION $cmake_version"
 [ "$(basename "$deb")" = "fluxloop-agent_${version}_${arch}.deb" ] || fail "file name $(basename "$deb")"
 echo "Depends: $depends"
-for lib in libsecret-1-0; do
+for lib in libsecret-1-0 libssl3; do  # the keyring and HTTPS helpers
   [[ $depends == *"$lib"* ]] || fail "Depends lacks $lib (dpkg-shlibdeps)"
 done
 # The agent reads LISTEN_FDS and its cgroup itself (docs/performance.md): no libsystemd.
@@ -40,6 +40,7 @@ done
 step "contents"
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's#^\./#/#' >"$tmp/contents"
 for path in /usr/bin/fluxloop /usr/bin/fluxloop-agentd \
+  /usr/libexec/fluxloop/fluxloop-https-helper /usr/libexec/fluxloop/fluxloop-keyring-helper \
   /usr/lib/systemd/user/fluxloop-agentd.socket /usr/lib/systemd/user/fluxloop-agentd.service \
   /usr/share/man/man1/fluxloop.1.gz /usr/share/man/man1/fluxloop-agentd.1.gz \
   /usr/share/bash-completion/completions/fluxloop /usr/share/zsh/vendor-completions/_fluxloop \
@@ -51,8 +52,8 @@ if grep -E '/(tests?|bench)/|unit_tests|integration_tests|fluxloop-platform|flux
   fail "test or benchmark files in the package"
 fi
 dpkg-deb -x "$deb" "$tmp/root"
-for binary in fluxloop fluxloop-agentd; do
-  file "$tmp/root/usr/bin/$binary" | grep -q ', stripped' || fail "$binary is not stripped"
+for binary in bin/fluxloop bin/fluxloop-agentd libexec/fluxloop/fluxloop-https-helper libexec/fluxloop/fluxloop-keyring-helper; do
+  file "$tmp/root/usr/$binary" | grep -q ', stripped' || fail "$binary is not stripped"
 done
 grep -q '^ExecStart=/usr/bin/fluxloop-agentd --foreground$' "$tmp/root/usr/lib/systemd/user/fluxloop-agentd.service" ||
   fail "the service does not start /usr/bin/fluxloop-agentd"
@@ -66,9 +67,13 @@ dpkg -s "$package" >/dev/null 2>&1 && fail "$package is already installed on thi
   fail "apt-get install failed"
 installed_here=1
 dpkg -s "$package" | grep -q '^Status: install ok installed' || fail "not installed"
-for binary in /usr/bin/fluxloop /usr/bin/fluxloop-agentd; do
+for binary in /usr/bin/fluxloop /usr/bin/fluxloop-agentd /usr/libexec/fluxloop/fluxloop-https-helper \
+  /usr/libexec/fluxloop/fluxloop-keyring-helper; do
   ! ldd "$binary" 2>&1 | grep -q 'not found' || fail "$binary misses a library"
 done
+# TLS and the Secret Service live in the helpers (docs/security.md "Helper processes"), not the agent.
+! ldd /usr/bin/fluxloop-agentd | grep -Eq 'libssl|libsecret|libglib|libgio|libgobject' ||
+  fail "fluxloop-agentd links libssl, libsecret or GLib"
 
 step "versions"
 [ "$(/usr/bin/fluxloop --version)" = "fluxloop $cmake_version" ] || fail "fluxloop --version: $(/usr/bin/fluxloop --version)"
