@@ -41,7 +41,7 @@ TEST_CASE("launch: a login session's scope, and paths with no unit") {
   CHECK(unit_from_cgroup("0::/system.slice/@x.service\n", "").empty());
 }
 
-TEST_CASE("launch: cgroup v1 reads the name=systemd hierarchy; the unified line wins when both exist") {
+TEST_CASE("launch: cgroup v1 reads the name=systemd hierarchy, the unified line wins when both exist") {
   const std::string v1 =
       "12:memory:/user.slice\n"
       "1:name=systemd:/user.slice/user-1000.slice/user@1000.service/app.slice/fluxloop-agentd.service\n";
