@@ -3,6 +3,8 @@
 #include <limits.h>
 #include <unistd.h>
 
+#include <stdexcept>
+
 #include <nlohmann/json.hpp>
 
 #include "client/duration.hpp"
@@ -22,7 +24,9 @@ proto::ProfileAdd profile_add_request(const ProfileAddOptions& o) {
 }
 
 proto::ConfigSet config_set_request(const ConfigSetOptions& o) {
-  return proto::ConfigSet{.key = o.key, .value = o.value};
+  const auto key = proto::enum_from_string<proto::ConfigKey>(o.key);
+  if (!key) throw std::invalid_argument("config_set_request: unknown setting " + o.key);
+  return proto::ConfigSet{.key = *key, .value = o.value};
 }
 
 std::string absolute_path(const std::string& path, const std::string& cwd) {

@@ -31,9 +31,14 @@ struct ConfigSetOptions {
 
 // The settings `config set` accepts ("profile": the default profile; "api_key_file": a file holding
 // an API key, CONTRACT.md precedence; "cli_bridge": on|off, the platform CLI's auth.json).
-inline const std::vector<std::string> kConfigKeys{"profile", "api_key_file", "cli_bridge"};
+inline const std::vector<std::string> kConfigKeys = [] {
+  std::vector<std::string> keys;
+  for (const auto& [key, name] : proto::EnumNames<proto::ConfigKey>::kNames) keys.emplace_back(name);
+  return keys;
+}();
 
-// Pure request builders. config_set_request sends an api_key_file path as given; config_set makes a
+// Pure request builders. config_set_request needs a key of kConfigKeys (the parser's check; any other
+// is a bug: std::invalid_argument). It sends an api_key_file path as given; config_set makes a
 // relative one absolute first (the agent runs in another directory).
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& options);
 proto::ConfigSet config_set_request(const ConfigSetOptions& options);

@@ -154,7 +154,7 @@ std::string render_agent_status(const proto::AgentStatusReply& reply) {
   if (!reply.anomalies.empty()) {
     // Most recent last, as the agent keeps them; each was also logged as a warning.
     std::vector<Row> anomalies;
-    for (const auto& a : reply.anomalies) anomalies.push_back({a.time, a.kind, a.detail});
+    for (const auto& a : reply.anomalies) anomalies.push_back({a.time, std::string(proto::to_string(a.kind)), a.detail});
     out += "\nanomalies:\n" + render_table(anomalies, "  ");
   }
   return out;

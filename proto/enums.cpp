@@ -13,6 +13,8 @@ static_assert(names_in_order<CredentialType>());
 static_assert(names_in_order<StoreKind>());
 static_assert(names_in_order<LaunchMode>());
 static_assert(names_in_order<BridgeState>());
+static_assert(names_in_order<AnomalyKind>());
+static_assert(names_in_order<ConfigKey>());
 static_assert(to_string(ProfileState::login_pending) == "login_pending");
 
 }  // namespace proto

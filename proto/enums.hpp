@@ -32,6 +32,10 @@ enum class StoreKind { keyring, file };
 enum class LaunchMode { systemd_socket, daemon, foreground };
 // The CLI bridge file's state after bridge_sync (docs/protocol.md "bridge_sync").
 enum class BridgeState { fresh, off, not_bridged, no_login, locked };
+// What an anomaly of agent status is about (docs/audit.md).
+enum class AnomalyKind { request_rate, rejected_peers, refresh_failures };
+// The setting config_set changes (docs/protocol.md "config_set").
+enum class ConfigKey { profile, api_key_file, cli_bridge };
 
 template <typename E>
 struct EnumNames;  // specialised below: static constexpr std::array<std::pair<E, std::string_view>, N> kNames
@@ -96,6 +100,18 @@ struct EnumNames<BridgeState> {
                                      std::pair{BridgeState::not_bridged, std::string_view("not_bridged")},
                                      std::pair{BridgeState::no_login, std::string_view("no_login")},
                                      std::pair{BridgeState::locked, std::string_view("locked")}};
+};
+template <>
+struct EnumNames<AnomalyKind> {
+  static constexpr std::array kNames{std::pair{AnomalyKind::request_rate, std::string_view("request_rate")},
+                                     std::pair{AnomalyKind::rejected_peers, std::string_view("rejected_peers")},
+                                     std::pair{AnomalyKind::refresh_failures, std::string_view("refresh_failures")}};
+};
+template <>
+struct EnumNames<ConfigKey> {
+  static constexpr std::array kNames{std::pair{ConfigKey::profile, std::string_view("profile")},
+                                     std::pair{ConfigKey::api_key_file, std::string_view("api_key_file")},
+                                     std::pair{ConfigKey::cli_bridge, std::string_view("cli_bridge")}};
 };
 
 // True when kNames lists every value once, in enum order (0, 1, 2, …).

@@ -111,7 +111,7 @@ struct ProfileRemove {
 struct ConfigSet {
   static constexpr std::string_view kOp = "config_set";
   using Reply = OkReply;
-  std::string key;
+  ConfigKey key = ConfigKey::profile;
   std::string value;
 
   template <typename Self, typename V>

@@ -47,7 +47,7 @@ struct Usage {
 // Something unusual the agent noticed (also logged as a warning).
 struct Anomaly {
   std::string time;    // RFC 3339 UTC
-  std::string kind;    // "request_rate", "rejected_peers", "refresh_failures"
+  AnomalyKind kind = AnomalyKind::request_rate;
   std::string detail;  // for people; never a secret
 
   template <typename Self, typename V>

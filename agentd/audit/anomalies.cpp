@@ -36,11 +36,11 @@ bool AnomalyDetector::due(Check& check, double count, std::int64_t threshold, Tr
   return true;
 }
 
-void AnomalyDetector::report(std::string_view kind, std::string detail) {
-  spdlog::warn("anomaly {}: {}", kind, detail);
+void AnomalyDetector::report(proto::AnomalyKind kind, std::string detail) {
+  spdlog::warn("anomaly {}: {}", proto::to_string(kind), detail);
   proto::Anomaly anomaly;
   anomaly.time = tokens::format_rfc3339(std::chrono::system_clock::now());
-  anomaly.kind = std::string(kind);
+  anomaly.kind = kind;
   anomaly.detail = std::move(detail);
   anomalies_.push_back(std::move(anomaly));
   while (anomalies_.size() > kMaxAnomalies) anomalies_.pop_front();
@@ -49,7 +49,7 @@ void AnomalyDetector::report(std::string_view kind, std::string detail) {
 void AnomalyDetector::request(Clock::time_point now) {
   const double count = rate_.counter.add(now);
   if (!due(rate_, count, thresholds_.request_rate_per_minute, Trigger::above, now)) return;
-  report("request_rate", "request rate spike: about " + std::to_string(static_cast<std::int64_t>(count)) +
+  report(proto::AnomalyKind::request_rate, "request rate spike: about " + std::to_string(static_cast<std::int64_t>(count)) +
                              " requests in the last minute (threshold " +
                              std::to_string(thresholds_.request_rate_per_minute) + " per minute)");
 }
@@ -57,7 +57,7 @@ void AnomalyDetector::request(Clock::time_point now) {
 void AnomalyDetector::rejected_peer(pid_t pid, uid_t uid, Clock::time_point now) {
   const double count = rejected_.counter.add(now);
   if (!due(rejected_, count, thresholds_.rejected_peers, Trigger::at_or_above, now)) return;
-  report("rejected_peers", std::to_string(static_cast<std::int64_t>(count)) +
+  report(proto::AnomalyKind::rejected_peers, std::to_string(static_cast<std::int64_t>(count)) +
                                " connections from other users refused in the last minute (latest: pid " +
                                std::to_string(pid) + ", uid " + std::to_string(uid) + ")");
 }
@@ -65,7 +65,7 @@ void AnomalyDetector::rejected_peer(pid_t pid, uid_t uid, Clock::time_point now)
 void AnomalyDetector::refresh_failure(std::string_view profile, std::string_view error, Clock::time_point now) {
   const double count = refresh_.counter.add(now);
   if (!due(refresh_, count, thresholds_.refresh_failures, Trigger::at_or_above, now)) return;
-  report("refresh_failures", std::to_string(static_cast<std::int64_t>(count)) +
+  report(proto::AnomalyKind::refresh_failures, std::to_string(static_cast<std::int64_t>(count)) +
                                  " token refreshes failed in the last minute (latest: profile " + std::string(profile) +
                                  ", " + std::string(error) + ")");
 }

@@ -61,7 +61,7 @@ class AnomalyDetector {
   // A rate is anomalous above its threshold; a count of failures once it reaches it.
   enum class Trigger { above, at_or_above };
   static bool due(Check& check, double count, std::int64_t threshold, Trigger trigger, Clock::time_point now);
-  void report(std::string_view kind, std::string detail);
+  void report(proto::AnomalyKind kind, std::string detail);
 
   config::Monitoring thresholds_;
   Check rate_, rejected_, refresh_;

@@ -57,7 +57,7 @@ PlatformOptions same_ca(const PlatformFixture& first) {
 
 proto::ConfigSet config_set_profile(const std::string& name) {
   proto::ConfigSet request;
-  request.key = "profile";
+  request.key = proto::ConfigKey::profile;
   request.value = name;
   return request;
 }

@@ -13,7 +13,7 @@ TEST_CASE("agent status report: lock, lifetime, request count, usage per credent
   status.usage.push_back({.name = "production", .kind = proto::UsageKind::profile, .last_used = "2024-11-02T10:00:00Z",
                           .requests = 12, .failures = 2});
   status.usage.push_back({.name = "flx_…a1b2", .kind = proto::UsageKind::api_key, .last_used = "", .requests = 1, .failures = 0});
-  status.anomalies.push_back({.time = "2024-11-02T10:01:00Z", .kind = "rejected_peers",
+  status.anomalies.push_back({.time = "2024-11-02T10:01:00Z", .kind = proto::AnomalyKind::rejected_peers,
                               .detail = "3 connections from other users refused in the last minute"});
   const std::string text = client::render_agent_status(status);
   CHECK(text.find("locked       yes") != std::string::npos);

@@ -78,6 +78,8 @@ TEST_CASE("profile add and config set map every field") {
   CHECK(add.lifetime_seconds == 8 * 3600);
 
   auto set = client::config_set_request({.key = "profile", .value = "staging"});
-  CHECK(set.key == "profile");
+  CHECK(set.key == proto::ConfigKey::profile);
+  CHECK(client::config_set_request({.key = "cli_bridge", .value = "on"}).key == proto::ConfigKey::cli_bridge);
+  CHECK(client::kConfigKeys == std::vector<std::string>{"profile", "api_key_file", "cli_bridge"});
   CHECK(set.value == "staging");
 }

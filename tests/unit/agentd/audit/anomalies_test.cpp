@@ -34,7 +34,7 @@ TEST_CASE("anomalies: a request-rate spike is reported once per window, beyond t
   CHECK(detector.anomalies().empty());  // at the threshold is not beyond it
   detector.request(t0 + 10ms);
   REQUIRE(detector.anomalies().size() == 1);
-  CHECK(detector.anomalies().back().kind == "request_rate");
+  CHECK(detector.anomalies().back().kind == proto::AnomalyKind::request_rate);
   CHECK(detector.anomalies().back().detail.find("threshold 5") != std::string::npos);
   CHECK_FALSE(detector.anomalies().back().time.empty());
   for (int i = 0; i < 500; ++i) detector.request(t0 + 20ms + std::chrono::milliseconds(i));
@@ -52,7 +52,7 @@ TEST_CASE("anomalies: rejected peers and refresh failures are reported when thei
   CHECK(detector.anomalies().empty());
   detector.rejected_peer(102, 65534, t0 + 2s);
   REQUIRE(detector.anomalies().size() == 1);
-  CHECK(detector.anomalies()[0].kind == "rejected_peers");
+  CHECK(detector.anomalies()[0].kind == proto::AnomalyKind::rejected_peers);
   CHECK(detector.anomalies()[0].detail.find("pid 102, uid 65534") != std::string::npos);
   detector.rejected_peer(103, 65534, t0 + 3s);
   CHECK(detector.anomalies().size() == 1);
@@ -61,7 +61,7 @@ TEST_CASE("anomalies: rejected peers and refresh failures are reported when thei
   CHECK(detector.anomalies().size() == 1);
   detector.refresh_failure("prod", "server_error", t0 + 2s);
   REQUIRE(detector.anomalies().size() == 2);
-  CHECK(detector.anomalies()[1].kind == "refresh_failures");
+  CHECK(detector.anomalies()[1].kind == proto::AnomalyKind::refresh_failures);
   CHECK(detector.anomalies()[1].detail.find("profile prod, server_error") != std::string::npos);
 
   // Failures spread wider than a window do not add up to an anomaly.

@@ -124,6 +124,6 @@ TEST_CASE("monitor: refused peers and refresh failures become anomalies per the 
   monitor.refresh_failed("prod", proto::ErrorCode::network);
   const auto anomalies = monitor.anomalies();
   REQUIRE(anomalies.size() == 2);
-  CHECK(anomalies[0].kind == "rejected_peers");
-  CHECK(anomalies[1].kind == "refresh_failures");
+  CHECK(anomalies[0].kind == proto::AnomalyKind::rejected_peers);
+  CHECK(anomalies[1].kind == proto::AnomalyKind::refresh_failures);
 }
