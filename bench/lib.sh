@@ -1,14 +1,29 @@
 # Shared helpers for the bench scripts (sourced, POSIX sh). Builds nothing.
+#   bench_store SCRIPT ARGS... STORE=file|keyring (default file) as FLUXLOOP_STORE; for keyring, runs
+#                            SCRIPT again inside a private D-Bus session with an unlocked keyring
 #   bench_init BUILD_DIR     sets $client $agentd $echo $roundtrips $platform, a private $tmp (removed on
 #                            exit) and an environment where the agent and clients only see $tmp
 #   start_agent [ARGS...]    starts fluxloop-agentd --foreground (pid in $agent_pid), waits until it answers
 #   stop_agent               SIGTERM and wait
 #   sample_credentials FILE N  a multi-profile credentials file with N made-up, long-lived profiles
 #   median                   the median of numbers on stdin, one per line
+#   proc_figures PID PHASE   one line of memory figures (KiB) of process PID, appended to $tmp/figures.txt
+#   phase_median PHASE KEY   the median of KEY over the figures lines of PHASE
 #   loadavg                  the 1-minute load average
 # KEEP_TMP=1 keeps $tmp (agent log, figures) for a look afterwards.
 
 bench_pids=
+bench_store() {
+  script=$1
+  shift
+  store=${STORE:-file}
+  if [ "$store" = keyring ] && [ -z "${FLUXLOOP_BENCH_IN_KEYRING:-}" ]; then
+    # A private D-Bus session with an unlocked gnome-keyring-daemon (PLATFORM.md).
+    exec "$(dirname "$script")/../tests/support/with-keyring.sh" env FLUXLOOP_BENCH_IN_KEYRING=1 "$script" "$@"
+  fi
+  export FLUXLOOP_STORE=$store
+}
+
 bench_init() {
   build=${1:?usage: $0 BUILD_DIR}
   build=$(cd "$build" && pwd)
@@ -90,3 +105,17 @@ loadavg() { cut -d' ' -f1 /proc/loadavg; }
 
 # The value of key=value field $2 in line $1 (the `result` lines of fluxloop-bench-roundtrips).
 field() { printf '%s\n' "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -n1; }
+
+# VmRSS, RssAnon, RssFile, VmHWM, Threads from /proc/PID/status; Pss, Pss_Anon, Pss_File from
+# smaps_rollup. $run numbers the line.
+proc_figures() {
+  awk -v phase="$2" -v run="${run:-1}" '
+    FILENAME ~ /status$/ && /^(VmRSS|VmHWM|RssAnon|RssFile|Threads):/ { v[$1] = $2 }
+    FILENAME ~ /smaps_rollup$/ && /^(Pss|Pss_Anon|Pss_File):/ { v[$1] = $2 }
+    END {
+      printf "run=%s phase=%s VmRSS=%s Pss=%s RssAnon=%s RssFile=%s Pss_Anon=%s Pss_File=%s VmHWM=%s threads=%s\n",
+        run, phase, v["VmRSS:"], v["Pss:"], v["RssAnon:"], v["RssFile:"], v["Pss_Anon:"], v["Pss_File:"], v["VmHWM:"], v["Threads:"]
+    }' "/proc/$1/status" "/proc/$1/smaps_rollup" | tee -a "$tmp/figures.txt"
+}
+
+phase_median() { grep " phase=$1 " "$tmp/figures.txt" | tr ' ' '\n' | sed -n "s/^$2=//p" | median; }

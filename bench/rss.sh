@@ -10,13 +10,8 @@
 #   REPEAT=3 PROFILES=3 REQUESTS=1000 IDLE=2 bench/rss.sh build
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-store=${STORE:-file}
-if [ "$store" = keyring ] && [ -z "${FLUXLOOP_BENCH_IN_KEYRING:-}" ]; then
-  # A private D-Bus session with an unlocked gnome-keyring-daemon (PLATFORM.md).
-  exec "$here/../tests/support/with-keyring.sh" env FLUXLOOP_BENCH_IN_KEYRING=1 "$0" "$@"
-fi
-export FLUXLOOP_STORE=$store
 . "$here/lib.sh"
+bench_store "$0" "$@"
 bench_init "${1:-}"
 need "$client" "$agentd" "$roundtrips"
 
@@ -25,17 +20,8 @@ profiles=${PROFILES:-3}
 requests=${REQUESTS:-1000}
 idle=${IDLE:-2}
 
-# One line of figures (kB) for the running agent.
-measure() {
-  phase=$1
-  awk -v phase="$phase" -v run="$run" '
-    FILENAME ~ /status$/ && /^(VmRSS|VmHWM|RssAnon|RssFile|Threads):/ { v[$1] = $2 }
-    FILENAME ~ /smaps_rollup$/ && /^(Pss|Pss_Anon|Pss_File):/ { v[$1] = $2 }
-    END {
-      printf "run=%s phase=%s VmRSS=%s Pss=%s RssAnon=%s RssFile=%s Pss_Anon=%s Pss_File=%s VmHWM=%s threads=%s\n",
-        run, phase, v["VmRSS:"], v["Pss:"], v["RssAnon:"], v["RssFile:"], v["Pss_Anon:"], v["Pss_File:"], v["VmHWM:"], v["Threads:"]
-    }' "/proc/$agent_pid/status" "/proc/$agent_pid/smaps_rollup" | tee -a "$tmp/figures.txt"
-}
+# One line of figures (KiB) for the running agent.
+measure() { proc_figures "$agent_pid" "$1"; }
 
 # Resident memory by mapping: files by name, anonymous mappings one by one (size shows what they are:
 # 8 MiB + guard = a thread stack, 64 MiB reservations = malloc arenas, [heap] = the main arena).
@@ -90,11 +76,11 @@ printf '%-8s %8s %8s %8s %8s %8s %8s %8s\n' phase VmRSS Pss RssAnon RssFile Pss_
 for phase in started idle after1k after64; do
   printf '%-8s' "$phase"
   for key in VmRSS Pss RssAnon RssFile Pss_Anon Pss_File VmHWM; do
-    printf ' %8s' "$(grep " phase=$phase " "$tmp/figures.txt" | tr ' ' '\n' | sed -n "s/^$key=//p" | median)"
+    printf ' %8s' "$(phase_median "$phase" "$key")"
   done
   printf '\n'
 done
-idle_rss=$(grep ' phase=idle ' "$tmp/figures.txt" | tr ' ' '\n' | sed -n 's/^VmRSS=//p' | median)
+idle_rss=$(phase_median idle VmRSS)
 awk -v r="$idle_rss" 'BEGIN { printf "idle VmRSS %.2f MiB (target <= 4 MiB: %s)\n", r / 1024, (r <= 4096 ? "met" : "NOT met") }'
 echo
 echo "where the memory lives (last run, after64; KiB): Rss Pss Anon Size mapping"

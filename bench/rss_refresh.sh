@@ -8,12 +8,8 @@
 # Needs bin/fluxloop, bin/fluxloop-agentd, its helpers, fluxloop-platform; curl, jq, openssl.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
-store=${STORE:-file}
-if [ "$store" = keyring ] && [ -z "${FLUXLOOP_BENCH_IN_KEYRING:-}" ]; then
-  exec "$here/../tests/support/with-keyring.sh" env FLUXLOOP_BENCH_IN_KEYRING=1 "$0" "$@"
-fi
-export FLUXLOOP_STORE=$store
 . "$here/lib.sh"
+bench_store "$0" "$@"
 bench_init "${1:-}"
 need "$client" "$agentd" "$platform"
 repeat=${REPEAT:-3}
@@ -29,15 +25,8 @@ until [ -s "$tmp/port" ]; do i=$((i + 1)); [ $i -lt 200 ] || { echo "$0: emulato
 issuer=https://127.0.0.1:$(cat "$tmp/port")
 export FLUXLOOP_CA_BUNDLE=$tmp/pki/ca.pem
 
-# One line of figures (kB) for process $1.
-measure() {
-  awk -v phase="$2" -v run="$run" '
-    FILENAME ~ /status$/ && /^(VmRSS|RssAnon|RssFile):/ { v[$1] = $2 }
-    FILENAME ~ /smaps_rollup$/ && /^(Pss|Pss_Anon):/ { v[$1] = $2 }
-    END { printf "run=%s phase=%s VmRSS=%s Pss=%s RssAnon=%s Pss_Anon=%s RssFile=%s\n",
-          run, phase, v["VmRSS:"], v["Pss:"], v["RssAnon:"], v["Pss_Anon:"], v["RssFile:"] }' \
-    "/proc/$1/status" "/proc/$1/smaps_rollup" | tee -a "$tmp/figures.txt"
-}
+# One line of figures (KiB) for process $1.
+measure() { proc_figures "$1" "$2"; }
 helper_of() { for p in $(pgrep -P "$agent_pid" 2>/dev/null); do [ "$(cat /proc/$p/comm)" = "$1" ] && echo "$p"; done; true; }
 maps_of() { grep -Eo '/lib(ssl|crypto|secret-1|glib-2\.0|gio-2\.0)[^ ]*' "/proc/$agent_pid/maps" | sort -u | tr '\n' ' '; }
 
@@ -76,7 +65,7 @@ for phase in idle refresh+helper https-helper keyring-helper after-helper-exit; 
   grep -q "phase=$phase " "$tmp/figures.txt" || continue
   line="$phase:"
   for key in VmRSS Pss RssAnon Pss_Anon; do
-    line="$line $key=$(grep "phase=$phase " "$tmp/figures.txt" | tr ' ' '\n' | sed -n "s/^$key=//p" | median)"
+    line="$line $key=$(phase_median "$phase" "$key")"
   done
   echo "  $line"
 done

@@ -13,10 +13,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include "agentd/util/file_modes.hpp"
+
 namespace agentd::audit {
 namespace {
 
-constexpr mode_t kLogMode = 0600;
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 // Length of the valid UTF-8 sequence starting at s[i] (RFC 3629 ranges: no overlongs, no
@@ -179,7 +180,7 @@ bool AuditLog::append(const Record& record) {
 
 bool AuditLog::open() {
   // O_NOFOLLOW: a symlink planted at audit.log must not redirect our appends elsewhere.
-  util::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kLogMode));
+  util::UniqueFd fd(::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, util::kPrivateFileMode));
   if (!fd) {
     failed("open", errno);
     return false;
@@ -190,7 +191,7 @@ bool AuditLog::open() {
     return false;
   }
   // The log names the programs that use the agent: nobody else may read it.
-  if ((st.st_mode & 0777) != kLogMode && ::fchmod(fd.get(), kLogMode) != 0) {
+  if ((st.st_mode & 0777) != util::kPrivateFileMode && ::fchmod(fd.get(), util::kPrivateFileMode) != 0) {
     failed("chmod", errno);
     return false;
   }

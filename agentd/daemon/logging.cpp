@@ -14,6 +14,8 @@
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
 
+#include "agentd/util/file_modes.hpp"
+
 namespace agentd::daemon {
 namespace {
 
@@ -50,7 +52,6 @@ bool stderr_is_journal() {
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) == stream;
 }
 
-constexpr mode_t kLogMode = 0600;
 
 // Writes each line to stderr (fd 2, so anything else written there lands in the same place) and,
 // once rotate() gave it a file path, moves that file aside by size while the agent runs.
@@ -89,9 +90,9 @@ class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
       written_ = 0;  // cannot move it (removed, read-only dir): keep appending, try again a size later
       return;
     }
-    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kLogMode);
+    const int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, util::kPrivateFileMode);
     if (fd < 0) return;  // stderr stays on the moved file: the lines are kept, just under .1
-    ::fchmod(fd, kLogMode);
+    ::fchmod(fd, util::kPrivateFileMode);
     ::dup2(fd, STDERR_FILENO);
     ::close(fd);
     written_ = 0;

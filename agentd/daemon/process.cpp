@@ -14,12 +14,12 @@
 #include <filesystem>
 
 #include "agentd/daemon/logging.hpp"
+#include "agentd/util/file_modes.hpp"
 
 namespace agentd::daemon {
 namespace {
 
 constexpr mode_t kHomeMode = 0700;
-constexpr mode_t kLogMode = 0600;
 constexpr std::chrono::seconds kStartupWait{30};         // the parent waits this long for the child's report
 constexpr std::size_t kMaxReport = 4096;                 // bytes of a start-up error relayed to the parent
 constexpr char kReady = 'R';
@@ -137,9 +137,9 @@ proto::Result<util::UniqueFd> open_daemon_log(const std::string& home, std::stri
     // One generation kept: bounded disk use, and the last run's messages survive one restart.
     ::rename(path_out.c_str(), (path_out + ".1").c_str());
   }
-  util::UniqueFd fd(::open(path_out.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, kLogMode));
+  util::UniqueFd fd(::open(path_out.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, util::kPrivateFileMode));
   if (!fd) return proto::Error{proto::ErrorCode::internal, "cannot open log " + path_out + ": " + errno_text()};
-  ::fchmod(fd.get(), kLogMode);  // an older, wider file is narrowed
+  ::fchmod(fd.get(), util::kPrivateFileMode);  // an older, wider file is narrowed
   return fd;
 }
 

@@ -1,8 +1,11 @@
 #include "agentd/helpers/wire.hpp"
 
+#include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 
 #include "proto/frame.hpp"
 #include "proto/mask.hpp"
@@ -61,6 +64,18 @@ bool write_frame_blocking(int fd, std::string_view frame) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return false;
     frame.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return true;
+}
+
+bool start_helper(const char* program) {
+  // Tokens and keyring secrets pass through: no core file, no ptrace by the user's other processes.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // An agent gone mid-reply is a write error (then EOF and exit), not a death by signal.
+  ::signal(SIGPIPE, SIG_IGN);
+  if (::isatty(STDIN_FILENO)) {
+    std::fprintf(stderr, "%s: started by fluxloop-agentd only, not by hand\n", program);
+    return false;
   }
   return true;
 }

@@ -28,4 +28,9 @@ proto::Result<std::size_t> frame_length(std::span<const unsigned char, 4> header
 std::optional<nlohmann::json> read_frame_blocking(int fd);
 bool write_frame_blocking(int fd, std::string_view frame);
 
+// What both helper mains do first: no core file or ptrace (they hold secrets in flight), SIGPIPE
+// ignored, and stdin must be the agent's socket, not a terminal. false (after a message naming
+// `program` on stderr) when started by hand: main then exits 2.
+bool start_helper(const char* program);
+
 }  // namespace agentd::helpers

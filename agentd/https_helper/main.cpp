@@ -3,8 +3,6 @@
 // requests (agentd/helpers/wire.hpp), runs any number at once, answers each with its id. Exits when
 // the agent closes the socket (idle, shutdown) or dies. OpenSSL and the parsed CA store live here,
 // not in the idle agent.
-#include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <array>
@@ -135,13 +133,7 @@ asio::awaitable<void> read_loop(Session& session, asio::io_context& io) {
 }  // namespace
 
 int main() {
-  // It holds tokens in flight: no core file, no ptrace by other processes of the user.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ::signal(SIGPIPE, SIG_IGN);  // an agent gone mid-reply is a write error, not a death by signal
-  if (::isatty(STDIN_FILENO)) {
-    std::fputs("fluxloop-https-helper: started by fluxloop-agentd only, not by hand\n", stderr);
-    return 2;
-  }
+  if (!helpers::start_helper("fluxloop-https-helper")) return 2;
   asio::io_context io(1);
   Session session(io);
   boost::system::error_code ec;

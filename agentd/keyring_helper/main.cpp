@@ -4,8 +4,6 @@
 // stdin; answers framed JSON requests (agentd/helpers/wire.hpp) one at a time, in order. Exits on EOF
 // or after kIdle without a request.
 #include <poll.h>
-#include <signal.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -67,13 +65,7 @@ json answer(json& request) {
 }  // namespace
 
 int main() {
-  // It holds secrets: no core file, no ptrace by other processes of the user.
-  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-  ::signal(SIGPIPE, SIG_IGN);  // an agent gone mid-reply is EOF for us, not a death by signal
-  if (::isatty(STDIN_FILENO)) {
-    std::fputs("fluxloop-keyring-helper: started by fluxloop-agentd only, not by hand\n", stderr);
-    return 2;
-  }
+  if (!helpers::start_helper("fluxloop-keyring-helper")) return 2;
   for (;;) {
     pollfd wait{STDIN_FILENO, POLLIN, 0};
     const int ready = ::poll(&wait, 1, static_cast<int>(kIdle.count()));

@@ -27,7 +27,6 @@ constexpr mode_t kFileMode = 0600;
 
 std::string errno_text(int err) { return std::strerror(err); }
 
-proto::Error store_error(std::string message) { return proto::Error{proto::ErrorCode::store_error, std::move(message)}; }
 
 std::string parent_dir(const std::string& path) {
   auto slash = path.rfind('/');

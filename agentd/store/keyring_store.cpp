@@ -51,7 +51,6 @@ std::string describe(std::chrono::milliseconds duration) {
   return std::to_string(duration.count()) + " ms";
 }
 
-proto::Error store_error(std::string message) { return {proto::ErrorCode::store_error, std::move(message)}; }
 proto::Error unavailable(std::string what) { return store_error(std::string(kService) + " " + what + std::string(kUseFileHint)); }
 
 std::string escape_address_value(std::string_view value) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -16,6 +17,9 @@
 namespace agentd::store {
 
 using ProfileCredentials = std::map<std::string, Credentials>;
+
+// The error every store reports its failures with (a message saying what to do).
+inline proto::Error store_error(std::string message) { return {proto::ErrorCode::store_error, std::move(message)}; }
 
 class SecretStore {
  public:

@@ -4,8 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -48,7 +54,56 @@ std::string mapped_foreign_library(pid_t pid) {
   return "";
 }
 
+// Runs the helper `name` (beside the agent under test) with a terminal as stdin, as someone starting it
+// by hand would: its exit code and stderr. Killed after 10 s (a helper that took the terminal for the
+// agent's socket would wait for a request).
+testsupport::RunResult run_on_terminal(const std::string& name) {
+  const std::string path = (std::filesystem::path(testsupport::kAgentd).parent_path() / name).string();
+  const int terminal = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(terminal >= 0);
+  REQUIRE(::grantpt(terminal) == 0);
+  REQUIRE(::unlockpt(terminal) == 0);
+  const std::string side = ::ptsname(terminal);
+  int err[2];
+  REQUIRE(::pipe2(err, O_CLOEXEC) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    const int in = ::open(side.c_str(), O_RDWR | O_NOCTTY);
+    if (in < 0 || ::dup2(in, STDIN_FILENO) < 0 || ::dup2(err[1], STDERR_FILENO) < 0) ::_exit(127);
+    char* argv[] = {const_cast<char*>(path.c_str()), nullptr};
+    char* envp[] = {nullptr};
+    ::execve(path.c_str(), argv, envp);
+    ::_exit(127);
+  }
+  ::close(err[1]);
+  testsupport::RunResult result;
+  pollfd wait{err[0], POLLIN, 0};
+  char chunk[512];
+  while (::poll(&wait, 1, 10'000) > 0) {
+    const ssize_t n = ::read(err[0], chunk, sizeof chunk);
+    if (n <= 0) break;
+    result.err.append(chunk, static_cast<std::size_t>(n));
+  }
+  ::kill(pid, SIGKILL);  // a no-op once it has exited, which the poll above waited for
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  ::close(err[0]);
+  ::close(terminal);
+  return result;
+}
+
 }  // namespace
+
+TEST_CASE("helpers: started by hand on a terminal, each helper refuses with exit 2 and says who starts it") {
+  for (const std::string name : {"fluxloop-https-helper", "fluxloop-keyring-helper"}) {
+    CAPTURE(name);
+    const auto run = run_on_terminal(name);
+    CHECK(run.exit_code == 2);
+    CHECK(contains(run.err, name + ": started by fluxloop-agentd only, not by hand"));
+  }
+}
 
 TEST_CASE("helpers: a refresh runs in the HTTPS helper, which holds no secret in argv or environment, then exits when idle") {
   PlatformFixture p({"--quiet"});
