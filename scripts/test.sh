@@ -35,7 +35,10 @@ for stage in $stages; do
       # Configured as the demo and the package are: the package stage then reuses this compilation.
       "$root/scripts/configure.sh" "$root/build"
       ninja -C "$root/build" -j"${FLUXLOOP_JOBS:-2}"
-      ctest --test-dir "$root/build" --output-on-failure -j2 || status=1
+      # -j4 on two cores: most cases wait on an agent, an emulator or a deadline (ctest -j2 kept the
+      # CPUs under half busy). A case that fails is run once more, as in the asan stage: a few wait on
+      # wall-clock deadlines of seconds; a failure on both runs fails the stage, the log keeps both.
+      ctest --test-dir "$root/build" --output-on-failure -j4 --repeat until-pass:2 || status=1
       ;;
     asan)
       # The sanitized agent and client under the whole suite. Only what runs code under test in-process
@@ -53,7 +56,8 @@ for stage in $stages; do
         "$root/scripts/build.sh" "$root/build-asan" -DFLUXLOOP_BENCH=OFF -DFLUXLOOP_SANITIZE=address -DCMAKE_BUILD_TYPE=Debug \
         -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DFLUXLOOP_EMULATOR="$root/build/tests/platform/fluxloop-platform" "${unity[@]}"
       export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-      asan_run=(--output-on-failure -j2 -R "${FLUXLOOP_ASAN_TESTS:-.}" --repeat until-pass:2)
+      # -j3: the cases wait on processes about a sixth of the time (-j2: 404 s, -j3: 347 s, same cases).
+      asan_run=(--output-on-failure -j3 -R "${FLUXLOOP_ASAN_TESTS:-.}" --repeat until-pass:2)
       ctest --test-dir "$root/build-asan" "${asan_run[@]}" -E '^(integration|forwarding)|^platform[.]' \
         --no-tests=ignore || status=1
       FLUXLOOP_TEST_AGENTD="$root/build-asan/bin/fluxloop-agentd" FLUXLOOP_TEST_CLIENT="$root/build-asan/bin/fluxloop" \
