@@ -116,11 +116,13 @@ int apikeys_create(App& app, const ApiKeysCreateOptions& options) {
     print_value(reply->key);  // the one value: alone on stdout
   }
   const auto& r = reply->record;
+  // The platform may send a key without its id (the agent keeps the key all the same).
+  const std::string id = r.id.empty() ? "(the platform sent no id)" : r.id;
   if (!reply->stored_profile.empty()) {
-    note("created API key " + r.id + " (" + r.scope + ", " + r.type + ") and stored it in profile " + reply->stored_profile +
+    note("created API key " + id + " (" + r.scope + ", " + r.type + ") and stored it in profile " + reply->stored_profile +
          ": use it with --profile " + reply->stored_profile);
   } else {
-    note("created API key " + r.id + " (" + r.scope + ", " + r.type +
+    note("created API key " + id + " (" + r.scope + ", " + r.type +
          "). This key will not be shown again: store it now (a secret manager, or `--store PROFILE` next time)");
   }
   return proto::kExitOk;

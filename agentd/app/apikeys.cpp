@@ -161,7 +161,12 @@ asio::awaitable<proto::Result<ApiKeyHandlers::Created>> ApiKeyHandlers::create_k
   FLUXLOOP_CO_TRY(json, json_of(answer, "create an API key"));
   FLUXLOOP_CO_TRY(parsed, platform::created_from_json(json));
   if (!platform::looks_like_key(parsed.key)) {
-    co_return proto::Error{proto::ErrorCode::server_error, "the platform created API key " + parsed.record.id + " but sent no usable key"};
+    const std::string which = parsed.record.id.empty() ? "an API key" : "API key " + parsed.record.id;
+    co_return proto::Error{proto::ErrorCode::server_error, "the platform created " + which + " but sent no usable key"};
+  }
+  if (parsed.record.id.empty()) {
+    spdlog::warn("the platform sent no id with a new API key: it is kept, and matched by its prefix and last "
+                 "characters; `fluxloop apikeys list` shows its id");
   }
   Created created;
   created.record = std::move(parsed.record);

@@ -28,12 +28,15 @@ std::string string_field(const nlohmann::json& object, std::initializer_list<con
   return {};
 }
 
-// Ids are opaque: a UUID or key_… string, or a database's integer.
+// Ids are opaque: a UUID or key_… string, or a database's integer, under the names a model may give
+// it (the platform CLI itself never reads the id, so nothing pins its spelling).
 std::string id_field(const nlohmann::json& object) {
-  const auto it = object.find("id");
-  if (it == object.end()) return {};
-  if (it->is_string()) return it->get<std::string>();
-  if (it->is_number_integer()) return it->dump();
+  for (const char* name : {"id", "key_id", "api_key_id", "uuid"}) {
+    const auto it = object.find(name);
+    if (it == object.end()) continue;
+    if (it->is_string()) return it->get<std::string>();
+    if (it->is_number_integer()) return it->dump();
+  }
   return {};
 }
 
@@ -48,12 +51,8 @@ std::int64_t count_field(const nlohmann::json& object, const char* name) {
                                   : it->get<std::int64_t>();
 }
 
-}  // namespace
-
-proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object) {
-  if (!object.is_object() || !is_key_id(id_field(object))) {
-    return proto::Error{proto::ErrorCode::server_error, "the platform sent an API key record without a valid id"};
-  }
+// The record's fields, whatever its id (validated by the callers).
+proto::ApiKeyRecord read_record(const nlohmann::json& object) {
   proto::ApiKeyRecord record;
   record.id = id_field(object);
   record.name = string_field(object, "name");
@@ -66,6 +65,15 @@ proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object
   record.usage_count = count_field(object, "usage_count");
   record.failed_attempts = count_field(object, "failed_attempts");
   return record;
+}
+
+}  // namespace
+
+proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object) {
+  if (!object.is_object() || !is_key_id(id_field(object))) {
+    return proto::Error{proto::ErrorCode::server_error, "the platform sent an API key record without a valid id"};
+  }
+  return read_record(object);
 }
 
 bool looks_like_key(std::string_view text) noexcept {
@@ -108,13 +116,20 @@ proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer) {
       break;
     }
   }
-  auto record = record_from_json(*holder);
-  if (!record) return std::move(record).error();
   CreatedKey created;
-  created.record = std::move(*record);
+  created.record = read_record(*holder);
+  // The id may sit beside a nested record ({"id": …, "api_key": {"key": …}}).
+  if (created.record.id.empty()) created.record.id = id_field(answer);
   created.key = string_field(*holder, "key");
   if (created.key.empty()) created.key = string_field(answer, "key");
   if (created.key.empty()) created.key = string_field(answer, "api_key");  // a string beside the record
+  // By now the key exists at the platform: an answer that carries it but no id (or an odd one) still
+  // yields the key, which is all the user cannot get back. Without an id the key is later matched by
+  // prefix and last four characters (holds_key) and revoked by the id `apikeys list` shows.
+  if (!created.record.id.empty() && !is_key_id(created.record.id)) created.record.id.clear();
+  if (created.key.empty() && created.record.id.empty()) {
+    return proto::Error{proto::ErrorCode::server_error, "the platform's answer to creating an API key holds no key and no id"};
+  }
   return created;
 }
 

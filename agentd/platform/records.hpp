@@ -15,13 +15,15 @@
 namespace agentd::platform {
 
 // A record object ({"id", "name", "scope", …}; last_used_at may be null) as a proto record; the id may be
-// a string or an integer, and a few other spellings are read (key_prefix, last_four, key_type). Refuses
+// a string or an integer, also named key_id, api_key_id or uuid, and a few other spellings are read
+// (key_prefix, last_four, key_type). Refuses
 // (server_error) an object without a usable id (is_key_id); ignores a "key" member (never copied).
 proto::Result<proto::ApiKeyRecord> record_from_json(const nlohmann::json& object);
 
 // The record and the key of a create answer, in any of the platform's shapes: the record at the top
 // level with the key as "key" or "api_key" (a string); or nested as "api_key" or "api_key_data"
-// objects holding the record and its "key". `key` is empty when the answer holds none.
+// objects holding the record and its "key", the id possibly beside them. `key` is empty when the
+// answer holds none; `record.id` is empty when it holds no usable id (the key is never dropped for it).
 struct CreatedKey {
   proto::ApiKeyRecord record;
   std::string key;  // a secret: wiped on destruction

@@ -50,12 +50,17 @@ proto::Result<Credential> credential_of(const json& object, std::chrono::system_
   credential.refresh_token = string_of(object, "refresh_token");
   credential.user_id = string_of(object, "user_id");
   credential.user_email = string_of(object, "user_email");
-  if (const std::string expires_at = string_of(object, "expires_at"); !expires_at.empty()) {
-    auto when = tokens::parse_expires_at(expires_at);
-    if (!when) return malformed("expires_at is not a date and time");
+  // An expires_at we cannot read counts as absent (one hour), as the platform CLI keeps any string:
+  // refusing the credential would lose a login whose code the platform has already spent.
+  if (auto when = tokens::parse_expires_at(string_of(object, "expires_at"))) {
     credential.expires_in = std::max(std::chrono::seconds(0), std::chrono::floor<std::chrono::seconds>(*when - now));
   }
   return credential;
+}
+
+// The end of a login the platform answered in a way that cannot be polled on: the code may be spent.
+proto::Error login_ended(std::string_view why) {
+  return proto::Error{proto::ErrorCode::login_required, "the platform ended the CLI connect login: " + std::string(why)};
 }
 
 proto::Result<json> parse_object(std::string_view body) {
@@ -77,6 +82,9 @@ asio::awaitable<proto::Result<http::Response>> post(http::Client& client, const 
   auto response = co_await client.send(std::move(request));
   co_return response;
 }
+
+// A 4xx other than 408 and 429 (the "try again" ones) refuses the same request again.
+bool refuses_again(int status) { return status >= 400 && status < 500 && status != 408 && status != 429; }
 
 }  // namespace
 
@@ -116,12 +124,14 @@ proto::Result<Poll> parse_complete(std::string_view body, std::chrono::system_cl
   if (status == "denied") poll.status = Status::denied;
   else if (status == "expired") poll.status = Status::expired;
   else if (status == "approved") poll.status = Status::approved;
-  else return malformed("unknown status");
+  // The platform CLI ends the login at any other status; so do we (polling on would only wait out
+  // the code's lifetime). The status is the server's text: shown sanitized.
+  else return login_ended("status \"" + oauth::sanitize_server_text(status) + "\"");
   if (poll.status != Status::approved) return poll;
   auto found = document->find("credential");
-  if (found == document->end()) return malformed("approved without a credential");
+  if (found == document->end()) return login_ended("approved without a credential");
   auto credential = credential_of(*found, now);
-  if (!credential) return std::move(credential).error();
+  if (!credential) return login_ended("approved with an unusable credential (" + credential.error().message + ")");
   poll.credential = std::move(*credential);
   return poll;
 }
@@ -168,7 +178,14 @@ asio::awaitable<proto::Result<Poll>> complete(http::Client& client, std::string 
   util::wipe_json(body);
   auto response = co_await post(client, endpoint, kCompletePath, std::move(text));
   if (!response) co_return std::move(response).error();
-  if (!platform::is_success(response->status)) co_return map_error(*response, "finish the CLI connect login", device_code);
+  if (!platform::is_success(response->status)) {
+    auto error = map_error(*response, "finish the CLI connect login", device_code);
+    // 409, 410, FastAPI's 422 …: the code will be refused again; end the login as the platform CLI does.
+    if (refuses_again(response->status) && error.code == proto::ErrorCode::server_error) {
+      error.code = proto::ErrorCode::login_required;
+    }
+    co_return error;
+  }
   auto poll = parse_complete(response->body);
   proto::wipe(response->body);
   co_return poll;
@@ -186,8 +203,7 @@ asio::awaitable<tokens::Attempt> refresh(http::Client& client, std::string endpo
     // Any other refusal of this refresh token (404 unknown token, 409, 410, FastAPI's 422, …) will
     // refuse it again: asking the user to log in beats retrying with backoff forever. 408 and 429
     // are the client-side errors that say "try again".
-    const int status = response->status;
-    if (status >= 400 && status < 500 && status != 408 && status != 429) error.code = proto::ErrorCode::login_required;
+    if (refuses_again(response->status)) error.code = proto::ErrorCode::login_required;
     co_return tokens::Attempt{std::move(error), response->retry_after};
   }
   auto credential = parse_credential_answer(response->body);

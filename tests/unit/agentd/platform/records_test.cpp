@@ -61,6 +61,35 @@ TEST_CASE("platform records: the key of a create answer in each of the platform'
   CHECK(none->key.empty());
 }
 
+TEST_CASE("platform records: a create answer never loses its key over the id's name, place or absence") {
+  const std::string key = "flx_api_0123456789abcdef";
+  const std::string uuid = "6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f";
+  // The id under another name, or beside the nested record: found.
+  for (const std::string& text : {R"({"key_id":")" + uuid + R"(","key":")" + key + R"("})",
+                                  R"({"uuid":")" + uuid + R"(","api_key":")" + key + R"("})",
+                                  R"({"id":")" + uuid + R"(","api_key":{"name":"ci","key":")" + key + R"("}})",
+                                  R"({"api_key_data":{"api_key_id":")" + uuid + R"(","key":")" + key + R"("}})"}) {
+    CAPTURE(text);
+    auto created = created_from_json(nlohmann::json::parse(text));
+    REQUIRE(created.ok());
+    CHECK(created->key == key);
+    CHECK(created->record.id == uuid);
+  }
+  // No id at all, or an unusable one: the key still comes back, with an empty id.
+  for (const std::string& text : {R"({"api_key":{"name":"ci","key":")" + key + R"("}})",
+                                  R"({"id":"a b","key":")" + key + R"("})"}) {
+    CAPTURE(text);
+    auto created = created_from_json(nlohmann::json::parse(text));
+    REQUIRE(created.ok());
+    CHECK(created->key == key);
+    CHECK(created->record.id.empty());
+  }
+  // Neither a key nor an id: an error that says so.
+  auto nothing = created_from_json(nlohmann::json::parse(R"({"message":"ok"})"));
+  REQUIRE_FALSE(nothing.ok());
+  CHECK(nothing.error().message.find("no key and no id") != std::string::npos);
+}
+
 TEST_CASE("platform records: a list answer as an array or wrapped as api_keys, items, data, results or keys") {
   const std::string item = R"({"id":"6f1c2a9e-7b3d-4c5e-9f00-1a2b3c4d5e6f","name":"ci"})";
   CHECK(records_from_json(nlohmann::json::parse("[" + item + "]"))->size() == 1);

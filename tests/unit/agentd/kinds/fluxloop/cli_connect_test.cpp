@@ -33,8 +33,19 @@ TEST_CASE("cli connect: poll statuses and the credential's expiry") {
   CHECK(parse_complete(R"({"status":"pending"})", now)->status == Status::pending);
   CHECK(parse_complete(R"({"status":"denied"})", now)->status == Status::denied);
   CHECK(parse_complete(R"({"status":"expired"})", now)->status == Status::expired);
-  CHECK_FALSE(parse_complete(R"({"status":"maybe"})", now).ok());
-  CHECK_FALSE(parse_complete(R"({"status":"approved"})", now).ok());
+  // Any other status, or an approval without a usable credential, ends the login (the platform CLI
+  // raises at once); polling on would only wait out a code the platform may have spent.
+  for (const char* answer : {R"({"status":"maybe"})", R"({"status":"approved"})",
+                             R"({"status":"approved","credential":{"refresh_token":"r"}})"}) {
+    CAPTURE(answer);
+    auto poll = parse_complete(answer, now);
+    REQUIRE_FALSE(poll.ok());
+    CHECK(poll.error().code == proto::ErrorCode::login_required);
+  }
+  auto escaped = parse_complete("{\"status\":\"x\\u001b[2Jy\"}", now);
+  REQUIRE_FALSE(escaped.ok());
+  CHECK(escaped.error().message.find('\x1b') == std::string::npos);
+  CHECK(parse_complete(R"({"status":"approved"})", now).error().message.find("without a credential") != std::string::npos);
 
   auto z = parse_complete(R"({"status":"approved","credential":{"access_token":"a","refresh_token":"r",
       "expires_at":"2026-12-04T18:30:00Z","user_id":"u-1","user_email":"e@x"}})", now);
@@ -55,6 +66,13 @@ TEST_CASE("cli connect: poll statuses and the credential's expiry") {
   CHECK(missing->expires_in == kDefaultLifetime);
   CHECK(missing->expires_in == 3600s);
   CHECK_FALSE(parse_credential_answer(R"({"credential":{"refresh_token":"r"}})", now).ok());
+  // An expires_at that is not a date counts as absent: the credential is kept, for one hour.
+  auto odd = parse_credential_answer(R"({"credential":{"access_token":"a","expires_at":"soon"}})", now);
+  REQUIRE(odd.ok());
+  CHECK(odd->expires_in == kDefaultLifetime);
+  auto approved_odd = parse_complete(R"({"status":"approved","credential":{"access_token":"a","expires_at":12}})", now);
+  REQUIRE(approved_odd.ok());
+  CHECK(approved_odd->credential.expires_in == kDefaultLifetime);
 }
 
 TEST_CASE("cli connect: FastAPI errors map to login required or retry, the secret masked") {
