@@ -52,7 +52,6 @@ bool stderr_is_journal() {
   return std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino) == stream;
 }
 
-
 // Writes each line to stderr (fd 2, so anything else written there lands in the same place) and,
 // once rotate() gave it a file path, moves that file aside by size while the agent runs.
 class StderrSink final : public spdlog::sinks::base_sink<std::mutex> {
