@@ -3,10 +3,13 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <type_traits>
 
 #include "client/outcome.hpp"
 #include "proto/codec.hpp"
 #include "proto/mask.hpp"
+#include "proto/token_fast.hpp"
 
 namespace client {
 
@@ -28,11 +31,11 @@ class AgentConnection {
   template <typename Req>
   Outcome<typename Req::Reply> call(const Req& request, int timeout_ms) {
     const std::uint64_t id = ++next_id_;
-    std::string frame = proto::encode_request(id, request);
+    std::string frame = encode(id, request);
     auto body = exchange(frame, timeout_ms);
     proto::wipe(frame);  // it may carry a passphrase or a key (agent lock, --api-key)
     if (!body) return std::move(body).error();
-    auto reply = proto::decode_reply<typename Req::Reply>(*body, id);
+    auto reply = decode<typename Req::Reply>(*body, id);
     proto::wipe(*body);  // it may carry a token
     if (!reply) return failure_from_agent(reply.error());
     return std::move(reply).value();
@@ -43,6 +46,17 @@ class AgentConnection {
  private:
   AgentConnection(int fd, std::string path) : fd_(fd), path_(std::move(path)) {}
   Outcome<std::string> exchange(const std::string& frame, int timeout_ms);
+  // get_token, the hot request, is encoded and its reply decoded without a JSON DOM (proto/token_fast.hpp).
+  template <typename Req>
+  static std::string encode(std::uint64_t id, const Req& request) {
+    if constexpr (std::is_same_v<Req, proto::GetToken>) return proto::encode_get_token(id, request);
+    else return proto::encode_request(id, request);
+  }
+  template <typename Rep>
+  static proto::Result<Rep> decode(std::string_view body, std::uint64_t id) {
+    if constexpr (std::is_same_v<Rep, proto::TokenReply>) return proto::decode_token_reply(body, id);
+    else return proto::decode_reply<Rep>(body, id);
+  }
 
   int fd_ = -1;
   std::string path_;

@@ -69,7 +69,7 @@ bool implemented(int argc, char** argv) {
     for (const Leaf& leaf : g.leaves) {
       if (leaf.name != second) continue;
       if (first == "config" && second == "set" && argc > 3 && argv[3][0] != '-') {
-        for (const auto& key : kConfigKeys) {
+        for (const auto& key : config_keys()) {
           if (key == argv[3]) return true;
         }
         return false;
@@ -140,13 +140,10 @@ std::vector<CommandSpec> command_specs() {
 }
 
 int run_cli(int argc, char** argv) {
+  // The hot command, recognised by hand (the fluxloop binary takes it before main(): client/main.cpp);
+  // anything it does not recognise is parsed below.
+  if (auto options = fast_auth_token(argc, argv)) return run_fast_auth_token(*options);
   App app(Environment::from_process());
-  // The hot command, recognised by hand; anything it does not recognise is parsed below.
-  if (auto options = fast_auth_token(argc, argv)) {
-    const int code = auth_token(app, *options);
-    if (!finish_output() && code == proto::kExitOk) return proto::kExitError;
-    return code;
-  }
   if (!implemented(argc, argv)) return pass_through(app, argc, argv);
   Tree tree(app);
 

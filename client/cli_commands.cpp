@@ -133,7 +133,7 @@ void build_config_set(CLI::App& group, Tree& t) {
   CLI::App* c = group.add_subcommand("set", "Set a setting: `config set profile NAME` sets the default profile, "
                                             "`config set api_key_file PATH` a 0600 file holding an API key ('' unsets), "
                                             "`config set cli_bridge on|off` the platform CLI's login file");
-  c->add_option("KEY", t.config_set.key, "Setting: profile, api_key_file, cli_bridge")->required()->check(CLI::IsMember(kConfigKeys));
+  c->add_option("KEY", t.config_set.key, "Setting: profile, api_key_file, cli_bridge")->required()->check(CLI::IsMember(config_keys()));
   c->add_option("VALUE", t.config_set.value, "New value")->required();
   on_run(c, t, [&t] { return config_set(t.app, t.config_set); });
 }

@@ -14,6 +14,15 @@
 
 namespace client {
 
+const std::vector<std::string>& config_keys() {
+  static const std::vector<std::string> keys = [] {
+    std::vector<std::string> names;
+    for (const auto& [key, name] : proto::EnumNames<proto::ConfigKey>::kNames) names.emplace_back(name);
+    return names;
+  }();
+  return keys;
+}
+
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& o) {
   // URLs are checked by the agent (https only), which owns the rule for every way a profile is made.
   return proto::ProfileAdd{.name = o.name,

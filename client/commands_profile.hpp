@@ -23,7 +23,7 @@ struct ProfileListOptions {
 struct ProfileRemoveOptions {
   std::string name;
 };
-// `config set KEY VALUE`; the parser restricts KEY to kConfigKeys.
+// `config set KEY VALUE`; the parser restricts KEY to config_keys().
 struct ConfigSetOptions {
   std::string key;
   std::string value;
@@ -31,13 +31,11 @@ struct ConfigSetOptions {
 
 // The settings `config set` accepts ("profile": the default profile; "api_key_file": a file holding
 // an API key, CONTRACT.md precedence; "cli_bridge": on|off, the platform CLI's auth.json).
-inline const std::vector<std::string> kConfigKeys = [] {
-  std::vector<std::string> keys;
-  for (const auto& [key, name] : proto::EnumNames<proto::ConfigKey>::kNames) keys.emplace_back(name);
-  return keys;
-}();
+// A function, not a global: the client's start-up runs no constructor outside its CLI11 files
+// (client/main.cpp).
+const std::vector<std::string>& config_keys();
 
-// Pure request builders. config_set_request needs a key of kConfigKeys (the parser's check; any other
+// Pure request builders. config_set_request needs a key of config_keys() (the parser's check; any other
 // is a bug: std::invalid_argument). It sends an api_key_file path as given; config_set makes a
 // relative one absolute first (the agent runs in another directory).
 proto::ProfileAdd profile_add_request(const ProfileAddOptions& options);

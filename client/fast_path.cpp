@@ -2,6 +2,9 @@
 
 #include <string_view>
 
+#include "client/app.hpp"
+#include "client/output.hpp"
+
 namespace client {
 namespace {
 
@@ -31,6 +34,13 @@ std::optional<AuthTokenOptions> fast_auth_token(int argc, char** argv) {
     return options;
   }
   return std::nullopt;
+}
+
+int run_fast_auth_token(const AuthTokenOptions& options) {
+  App app(Environment::from_process());
+  const int code = auth_token(app, options);
+  if (!finish_output() && code == proto::kExitOk) return proto::kExitError;
+  return code;
 }
 
 }  // namespace client

@@ -13,4 +13,9 @@ namespace client {
 // which the full parser then handles (help, errors, other options). Never disagrees with it.
 std::optional<AuthTokenOptions> fast_auth_token(int argc, char** argv);
 
+// Runs `auth token` with `options` as run_cli would: the process exit code, standard output flushed
+// (a failed write is an error, as in run_cli). Uses nothing that needs a C++ constructor to have run
+// (client/main.cpp calls it before they do).
+int run_fast_auth_token(const AuthTokenOptions& options);
+
 }  // namespace client

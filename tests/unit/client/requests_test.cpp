@@ -80,6 +80,6 @@ TEST_CASE("profile add and config set map every field") {
   auto set = client::config_set_request({.key = "profile", .value = "staging"});
   CHECK(set.key == proto::ConfigKey::profile);
   CHECK(client::config_set_request({.key = "cli_bridge", .value = "on"}).key == proto::ConfigKey::cli_bridge);
-  CHECK(client::kConfigKeys == std::vector<std::string>{"profile", "api_key_file", "cli_bridge"});
+  CHECK(client::config_keys() == std::vector<std::string>{"profile", "api_key_file", "cli_bridge"});
   CHECK(set.value == "staging");
 }

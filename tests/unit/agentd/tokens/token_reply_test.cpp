@@ -13,6 +13,7 @@
 #include "agentd/tokens/token_cache.hpp"
 #include "agentd/tokens/token_reply.hpp"
 #include "proto/codec.hpp"
+#include "proto/token_fast.hpp"
 
 namespace {
 
@@ -108,4 +109,24 @@ TEST_CASE("token reply: strings beyond ASCII are left to the usual encoder") {
   auto& entry = cache.put("p", tokens("t\xc3\xa9", 3600s));
   CHECK_FALSE(reply_frame(1, "p", entry).has_value());
   CHECK_FALSE(entry.reply_valid);
+}
+
+TEST_CASE("token reply: the client reads the cached frame without a JSON parser (proto::scan_token_reply)") {
+  TokenCache cache;
+  auto& entry = cache.put("prod", tokens("eyJhbGciOiJSUzI1NiJ9.e30.sig-_", 3600s));
+  auto frame = reply_frame(41, "prod", entry);
+  REQUIRE(frame.has_value());
+  const auto scanned = proto::scan_token_reply(body_of(*frame), 41);
+  REQUIRE(scanned.has_value());
+  CHECK(scanned->token == entry.credentials.access_token);
+  CHECK(scanned->profile == "prod");
+  CHECK(scanned->expires_at == agentd::tokens::format_rfc3339(agentd::tokens::to_system_time(*entry.expires)));
+  agentd::store::Credentials keyed;
+  keyed.api_key = "flx_api_example";
+  auto key_frame = reply_frame(42, "keyed", cache.put("keyed", keyed));
+  REQUIRE(key_frame.has_value());
+  const auto key_reply = proto::scan_token_reply(body_of(*key_frame), 42);
+  REQUIRE(key_reply.has_value());
+  CHECK(key_reply->token == "flx_api_example");
+  CHECK(key_reply->expires_at.empty());
 }
