@@ -4,6 +4,7 @@
 #include "client/cli.hpp"
 #include "client/fast_path.hpp"
 
+#if FLUXLOOP_STATIC_CLIENT
 namespace {
 
 // `fluxloop auth token`, the command scripts run on every request, runs from .preinit_array: after
@@ -13,6 +14,8 @@ namespace {
 // them was a fifth of its run time, on a VM where each page first touched costs ~5 us
 // (docs/performance.md "auth token before constructors"). So the files that serve the command must
 // not need one: only the CLI11 files may have dynamic initialisers (test "client: start-up ...").
+// Static builds only: a dynamic loader runs .preinit_array before the C library initialises itself
+// (getenv sees no environment there); sanitizer builds take the same path from run_cli.
 void run_auth_token_before_constructors(int argc, char** argv, char** /*envp*/) {
   if (auto options = client::fast_auth_token(argc, argv)) std::_Exit(client::run_fast_auth_token(*options));
 }
@@ -21,5 +24,6 @@ void run_auth_token_before_constructors(int argc, char** argv, char** /*envp*/) 
     &run_auth_token_before_constructors;
 
 }  // namespace
+#endif
 
 int main(int argc, char** argv) { return client::run_cli(argc, argv); }

@@ -88,7 +88,7 @@ TEST_CASE("token fast: strings that need escapes, and error replies, are read by
 TEST_CASE("token fast: every one-byte change of a reply is read as decode_reply reads it") {
   const proto::TokenReply reply{.profile = "prod", .token = "abc", .expires_at = "2099-01-01T00:00:00Z"};
   const std::string sorted = body_of(proto::encode_reply(12, reply));
-  const std::string replacements = std::string("\"\\{},:0129x \x01\x80", 16);
+  const std::string replacements = std::string("\"\\{},:0129x \x01\x80\0", 15);
   for (const std::string& base : {sorted, id_first(sorted, 12)}) {
     for (std::size_t i = 0; i < base.size(); ++i) {
       std::string removed = base;
