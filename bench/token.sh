@@ -48,14 +48,21 @@ done
 "$client" auth import "$sample" >/dev/null 2>&1
 "$client" auth token >/dev/null  # fails the script (set -e) if no token comes back
 
-hyperfine -N --warmup 50 --runs "$runs" --export-json "$tmp/result.json" "$client auth token" "cat $sample"
+# CAT_FIRST=1 runs cat first (bench/token_rounds.sh alternates, so a drift of the machine's speed during
+# a round does not favour the command that runs first).
+if [ "${CAT_FIRST:-0}" = 1 ]; then
+  hyperfine -N --warmup 50 --runs "$runs" --export-json "$tmp/result.json" "cat $sample" "$client auth token"
+else
+  hyperfine -N --warmup 50 --runs "$runs" --export-json "$tmp/result.json" "$client auth token" "cat $sample"
+fi
 
 # Means on a shared machine are dominated by outliers; the medians are the comparison that matters.
 if command -v python3 >/dev/null; then
   python3 - "$tmp/result.json" <<'PY'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
-token, cat = (r["median"] * 1000 for r in results)
+medians = {r["command"].split()[0].rsplit("/", 1)[-1]: r["median"] * 1000 for r in results}
+token, cat = medians["fluxloop"], medians["cat"]
 print(f"\nmedian: fluxloop auth token {token:.3f} ms, cat {cat:.3f} ms, ratio {token / cat:.2f}x")
 PY
 fi

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Target 1, robust on a shared machine: runs bench/token.sh ROUNDS times (RUNS runs of each command per
-# round, a fresh agent each round) and reports the median of the per-round medians and ratios, so a
+# round, a fresh agent each round, the order of the two commands alternating) and reports the median of the per-round medians and ratios, so a
 # burst of load during one round cannot decide the verdict.
 #   bench/token_rounds.sh BUILD_DIR            # ROUNDS=5 RUNS=1000
 set -eu
@@ -14,7 +14,8 @@ trap 'rm -rf "$tmp"' EXIT
 echo "rounds=$rounds runs=${RUNS:-1000} loadavg=$(loadavg)"
 r=1
 while [ "$r" -le "$rounds" ]; do
-  line=$(RUNS=${RUNS:-1000} "$here/token.sh" "$build" 2>&1 | grep '^median:') ||
+  # Odd rounds run fluxloop first, even rounds cat first.
+  line=$(CAT_FIRST=$(((r + 1) % 2)) RUNS=${RUNS:-1000} "$here/token.sh" "$build" 2>&1 | grep '^median:') ||
     { echo "$0: bench/token.sh failed" >&2; exit 1; }
   echo "round $r ($(loadavg)): ${line#median: }"
   # "median: fluxloop auth token 0.822 ms, cat 0.991 ms, ratio 0.83x"

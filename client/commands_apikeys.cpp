@@ -76,7 +76,7 @@ std::string render_api_keys(const std::vector<proto::ApiKeyRecord>& keys) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"ID", "NAME", "SCOPE", "TYPE", "KEY", "CREATED", "LAST USED", "USES", "FAILED", "PROFILES"});
   for (const auto& k : keys) {
-    rows.push_back({k.id, or_dash(k.name), or_dash(k.scope), or_dash(k.type), key_hint(k), or_dash(k.created_at),
+    rows.push_back({or_dash(k.id), or_dash(k.name), or_dash(k.scope), or_dash(k.type), key_hint(k), or_dash(k.created_at),
                     k.last_used_at.empty() ? "never" : k.last_used_at, std::to_string(k.usage_count),
                     std::to_string(k.failed_attempts), k.profiles.empty() ? "-" : joined(k.profiles)});
   }
@@ -85,7 +85,7 @@ std::string render_api_keys(const std::vector<proto::ApiKeyRecord>& keys) {
 
 std::string render_api_key(const proto::ApiKeyRecord& r) {
   std::vector<std::vector<std::string>> rows = {
-      {"id", r.id},
+      {"id", or_dash(r.id)},
       {"name", or_dash(r.name)},
       {"scope", or_dash(r.scope)},
       {"type", or_dash(r.type)},

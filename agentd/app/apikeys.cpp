@@ -176,6 +176,13 @@ asio::awaitable<proto::Result<ApiKeyHandlers::Created>> ApiKeyHandlers::create_k
 }
 
 asio::awaitable<proto::Status> ApiKeyHandlers::delete_key(const proto::Target& target, const std::string& id) {
+  // A key the platform listed or created without an id: there is no URL that names it alone (an
+  // empty segment would address the collection).
+  if (!platform::is_key_id(id)) {
+    co_return proto::Error{proto::ErrorCode::server_error,
+                           "the platform gave this API key no id, so the agent cannot revoke it: revoke it in the "
+                           "FluxLoop web app (`fluxloop apikeys list` shows its name, prefix and last characters)"};
+  }
   // Revoking needs no project: the id names the key.
   const auto view = credentials_.view_of(settings_.resolve(target.profile));
   const std::string path = std::string(credentials_.kind_of(view).keys().collection) + "/" + platform::path_segment(id);

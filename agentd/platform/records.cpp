@@ -153,9 +153,14 @@ proto::Result<std::vector<proto::ApiKeyRecord>> records_from_json(const nlohmann
   }
   std::vector<proto::ApiKeyRecord> out;
   for (const auto& item : *list) {
-    auto record = record_from_json(item);
-    if (!record) return std::move(record).error();
-    out.push_back(std::move(*record));
+    if (!item.is_object()) {
+      return proto::Error{proto::ErrorCode::server_error, "cannot list API keys: the platform's list holds something other than key records"};
+    }
+    // A record without a usable id is still listed (id empty, shown as "-"): one odd record must not
+    // hide the user's other keys. It cannot be revoked by id (delete_key refuses an empty one).
+    proto::ApiKeyRecord record = read_record(item);
+    if (!is_key_id(record.id)) record.id.clear();
+    out.push_back(std::move(record));
   }
   return out;
 }

@@ -32,7 +32,8 @@ struct CreatedKey {
 proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer);
 
 // The records of a list answer: a JSON array of records, or one under "api_keys", "items", "data",
-// "results" or "keys".
+// "results" or "keys". A record without a usable id is kept with `id` empty; an item that is not an
+// object refuses the whole answer (server_error).
 proto::Result<std::vector<proto::ApiKeyRecord>> records_from_json(const nlohmann::json& answer);
 
 // True for the key shapes the platform issues: flx_api_… (user) and flx_sa_… (service account).

@@ -64,6 +64,12 @@ TEST_CASE("apikeys: list and info render ids, scopes and masked hints, never a k
   const std::string info = render_api_key(r);
   CHECK(info.find("usage count") != std::string::npos);
   CHECK(info.find("profiles") != std::string::npos);
+  // A key the platform listed without an id: a dash where the id would be.
+  r.id.clear();
+  const std::string row = render_api_keys({r}).substr(render_api_keys({r}).find('\n') + 1);
+  CHECK(row.rfind("- ", 0) == 0);
+  const std::string shown = render_api_key(r);
+  CHECK(shown.substr(0, shown.find('\n')).find(" -") != std::string::npos);
 }
 
 TEST_CASE("apikeys: list columns line up in the terminal although the key hint holds a multi-byte '…'") {

@@ -103,6 +103,23 @@ TEST_CASE("platform records: a list answer as an array or wrapped as api_keys, i
   CHECK_FALSE(records_from_json(nlohmann::json::parse(R"({"items":"none"})")).ok());
 }
 
+TEST_CASE("platform records: a listed record without a usable id is kept, id empty, beside the others") {
+  auto list = records_from_json(nlohmann::json::parse(
+      R"({"items":[{"id":"k1","name":"ci"},{"name":"legacy","key_prefix":"flx_api_ab","last4":"9f3e"},{"id":"","name":"blank"},{"id":"has space","name":"odd"}]})"));
+  REQUIRE(list.ok());
+  REQUIRE(list->size() == 4);
+  CHECK((*list)[0].id == "k1");
+  CHECK((*list)[1].id.empty());
+  CHECK((*list)[1].name == "legacy");
+  CHECK((*list)[1].prefix == "flx_api_ab");
+  CHECK((*list)[2].id.empty());
+  CHECK((*list)[3].id.empty());
+  // Something that is not a record at all: the answer is not a key list.
+  auto odd = records_from_json(nlohmann::json::parse(R"([{"id":"k1"},"flx_api_secret"])"));
+  REQUIRE_FALSE(odd.ok());
+  CHECK(odd.error().message.find("flx_api_secret") == std::string::npos);
+}
+
 TEST_CASE("platform records: an integer id and the other field spellings a platform may use") {
   auto record = record_from_json(nlohmann::json::parse(
       R"({"id":42,"name":null,"scopes":"read","key_type":"service_account","key_prefix":"flx_sa_ab","last_four":"9f3e","usage_count":3.0})"));
