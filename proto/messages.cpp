@@ -1,5 +1,5 @@
-// JSON conversion of the messages of proto/messages.hpp and proto/messages_agent.hpp, generated from
-// each struct's fields() (proto/field_codec.hpp).
+// JSON conversion of the messages of proto/messages.hpp, messages_agent.hpp and messages_login.hpp,
+// generated from each struct's fields() (proto/field_codec.hpp).
 #include "proto/messages.hpp"
 
 #include "proto/field_codec.hpp"

@@ -70,8 +70,6 @@ std::size_t send_now(stream_protocol::socket& socket, std::string_view bytes) {
   }
 }
 
-// The peer's executable for the audit log, read once per connection (not per request). Best effort:
-// the pid may already be gone (or reused) by now; an unreadable link gives "".
 // The connection cap the open-file limit allows: every connection is one fd, and the agent needs a
 // few more of its own (main() raised the soft limit to the hard one at start).
 std::size_t cap_for_fd_limit(std::size_t wanted) {
@@ -81,6 +79,8 @@ std::size_t cap_for_fd_limit(std::size_t wanted) {
   return std::min<std::size_t>(wanted, static_cast<std::size_t>(room));
 }
 
+// The peer's executable for the audit log, read once per connection (not per request). Best effort:
+// the pid may already be gone (or reused) by now; an unreadable link gives "".
 std::string executable_of(pid_t pid) {
   char target[kMaxExePath];
   const std::string link = "/proc/" + std::to_string(pid) + "/exe";

@@ -1,146 +1,29 @@
-// The socket server over a real Unix socket, in-process, with a trivial handler and short timeouts.
+// The socket server over a real Unix socket, in-process, with a trivial handler and short timeouts:
+// framing, limits, timeouts, the connection cap and shutdown (peers and the hot path: server_peers_test.cpp).
 #include <doctest/doctest.h>
 
-#include <grp.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <future>
 #include <thread>
 #include <vector>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/use_future.hpp>
 
-#include "agentd/server/listener.hpp"
-#include "agentd/server/server.hpp"
-#include "proto/codec.hpp"
-#include "tests/unit/agentd/server/socket_helpers.hpp"
+#include "tests/unit/agentd/server/server_harness.hpp"
 
 namespace asio = boost::asio;
 using namespace std::chrono_literals;
 using agentd::server::Limits;
-using agentd::server::Peer;
+using servertest::error_of;
+using servertest::Harness;
+using servertest::must_connect;
 using servertest::recv_frame;
+using servertest::round_trip;
 using servertest::send_all;
 
 namespace {
-
-// Decodes the request like the real agent; answers agent_status with the peer's pid in `pid`.
-// A request with profile "slow" (auth_status) waits 300 ms; profile "throw" throws.
-class TestHandler final : public agentd::server::RequestHandler {
- public:
-  explicit TestHandler(asio::any_io_executor executor) : executor_(std::move(executor)) {}
-
-  asio::awaitable<std::string> handle(const Peer& peer, std::string_view body) override {
-    ++requests;
-    auto decoded = proto::decode_request(body);
-    if (auto* rejected = std::get_if<proto::RejectedRequest>(&decoded)) {
-      co_return proto::encode_error(rejected->id, rejected->error);
-    }
-    auto& frame = std::get<proto::RequestFrame>(decoded);
-    if (auto* status = std::get_if<proto::AuthStatus>(&frame.request)) {
-      if (status->profile == "throw") throw std::runtime_error("handler bug");
-      if (status->profile == "slow") {
-        asio::steady_timer timer(executor_, 300ms);
-        co_await timer.async_wait(asio::use_awaitable);
-      }
-      proto::AuthStatusReply reply;
-      reply.default_profile = status->profile;
-      co_return proto::encode_reply(frame.id, reply);
-    }
-    proto::AgentStatusReply reply;
-    reply.pid = peer.pid;
-    reply.connections = static_cast<std::int64_t>(connections ? connections() : 0);
-    co_return proto::encode_reply(frame.id, reply);
-  }
-
-  // The hot path's stand-in: profile_list is answered at once, without handle().
-  bool answer_now(const Peer&, std::string_view body, std::string& reply) override {
-    auto decoded = proto::decode_request(body);
-    auto* frame = std::get_if<proto::RequestFrame>(&decoded);
-    if (!frame || !std::holds_alternative<proto::ProfileList>(frame->request)) return false;
-    ++requests;
-    ++answered_now;
-    reply = proto::encode_reply(frame->id, proto::ProfileListReply{});
-    return true;
-  }
-
-  std::atomic<int> requests{0};
-  std::atomic<int> answered_now{0};
-  std::function<std::size_t()> connections;
-
- private:
-  asio::any_io_executor executor_;
-};
-
-// A listener, a server and an io thread; stops the server gracefully on destruction.
-struct Harness {
-  explicit Harness(Limits limits = test_limits()) : handler(io.get_executor()) {
-    auto opened = agentd::server::Listener::open(tmp.path() + "/agent.sock");
-    REQUIRE_MESSAGE(opened.ok(), opened.error().message);
-    listener.emplace(std::move(*opened));
-    server.emplace(io.get_executor(), listener->release_fd(), handler, limits);
-    handler.connections = [this] { return server->connection_count(); };
-    server->start();
-    thread = std::thread([this] { io.run(); });
-  }
-  ~Harness() {
-    if (!stopped) stop();
-  }
-  bool stop() {
-    stopped = true;
-    auto done = asio::co_spawn(io, server->stop(), asio::use_future);
-    bool in_time = done.get();
-    thread.join();  // the io_context runs dry once every session has ended
-    return in_time;
-  }
-  static Limits test_limits() {
-    Limits limits;
-    limits.idle_timeout = 1500ms;
-    limits.frame_timeout = 300ms;
-    limits.write_timeout = 1000ms;
-    limits.shutdown_grace = 2000ms;
-    return limits;
-  }
-  const std::string& path() const { return listener->path(); }
-
-  servertest::TempDir tmp;
-  asio::io_context io;
-  TestHandler handler;
-  std::optional<agentd::server::Listener> listener;
-  std::optional<agentd::server::Server> server;
-  std::thread thread;
-  bool stopped = false;
-};
-
-agentd::util::UniqueFd must_connect(const std::string& path) {
-  auto fd = servertest::connect_to(path);
-  REQUIRE(fd);
-  return fd;
-}
-
-// Sends agent_status with `id` and checks that its reply comes back on the same connection.
-bool round_trip(int fd, std::uint64_t id) {
-  if (!send_all(fd, proto::encode_request(id, proto::AgentStatus{}))) return false;
-  auto body = recv_frame(fd);
-  if (!body) return false;
-  auto reply = proto::decode_reply<proto::AgentStatusReply>(*body, id);
-  return reply.ok() && reply->pid == ::getpid();
-}
-
-proto::Error error_of(const std::string& body) {
-  auto reply = proto::decode_reply<proto::OkReply>(body, 0);
-  REQUIRE_FALSE(reply.ok());
-  return reply.error();
-}
 
 long max_rss_kib() {
   rusage usage{};
@@ -337,106 +220,4 @@ TEST_CASE("server: stop() closes idle connections but finishes a reply in flight
   CHECK(servertest::closed_by_peer(busy.get(), 1s));
   CHECK_FALSE(servertest::connect_to(h.path()));  // no longer accepting
   CHECK(h.server->connection_count() == 0);
-}
-
-TEST_CASE("server: a peer of another uid gets one permission_denied frame and is closed") {
-  if (::geteuid() != 0) {
-    MESSAGE("skipped: needs root to connect as another uid");
-    return;
-  }
-  Harness h;
-  // Let uid 65534 reach the socket, as a misconfigured directory would.
-  REQUIRE(::chmod(h.tmp.path().c_str(), 0711) == 0);
-  REQUIRE(::chmod(h.path().c_str(), 0666) == 0);
-  const std::string request = proto::encode_request(1, proto::AgentStatus{});
-  int pipe_fds[2];
-  REQUIRE(::pipe(pipe_fds) == 0);
-  pid_t child = ::fork();
-  REQUIRE(child >= 0);
-  if (child == 0) {
-    // Child: async-signal-safe calls only (the parent has threads). Relays what the server sent, up
-    // to its close; writes nothing when it cannot connect.
-    if (::setgroups(0, nullptr) == 0 && ::setresgid(65534, 65534, 65534) == 0 && ::setresuid(65534, 65534, 65534) == 0) {
-      int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
-      auto address = servertest::address_of(h.path());
-      if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0) {
-        ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-        char buffer[1024];
-        ssize_t n;
-        while ((n = ::recv(fd, buffer, sizeof buffer, 0)) > 0) {
-          if (::write(pipe_fds[1], buffer, static_cast<std::size_t>(n)) != n) break;
-        }
-      }
-    }
-    ::_exit(0);
-  }
-  ::close(pipe_fds[1]);
-  std::string received;
-  char buffer[1024];
-  ssize_t n;
-  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) received.append(buffer, static_cast<std::size_t>(n));
-  ::close(pipe_fds[0]);
-  ::waitpid(child, nullptr, 0);
-  // Exactly one frame, then EOF: the error says who is served.
-  REQUIRE(received.size() > proto::kHeaderSize);
-  auto length = proto::decode_header(std::span<const unsigned char, proto::kHeaderSize>(
-      reinterpret_cast<const unsigned char*>(received.data()), proto::kHeaderSize));
-  REQUIRE(length.ok());
-  CHECK(received.size() == proto::kHeaderSize + *length);
-  auto error = error_of(received.substr(proto::kHeaderSize));
-  CHECK(error.code == proto::ErrorCode::permission_denied);
-  CHECK(error.message.find("not uid 65534") != std::string::npos);
-  CHECK(h.handler.requests == 0);
-  auto owner = must_connect(h.path());
-  CHECK(round_trip(owner.get(), 2));
-}
-
-TEST_CASE("server: a request the handler answers at once skips handle() and keeps its place in the order") {
-  Harness h;
-  auto fd = must_connect(h.path());
-  // Pipelined in one write: answered at once, handled, answered at once.
-  REQUIRE(send_all(fd.get(), proto::encode_request(1, proto::ProfileList{}) + proto::encode_request(2, proto::AgentStatus{}) +
-                                 proto::encode_request(3, proto::ProfileList{})));
-  for (std::uint64_t id : {1, 2, 3}) {
-    auto body = recv_frame(fd.get());
-    REQUIRE(body);
-    if (id == 2) CHECK(proto::decode_reply<proto::AgentStatusReply>(*body, id).ok());
-    else CHECK(proto::decode_reply<proto::ProfileListReply>(*body, id).ok());
-  }
-  CHECK(h.handler.answered_now == 2);
-  CHECK(h.handler.requests == 3);
-  CHECK(round_trip(fd.get(), 4));
-}
-
-TEST_CASE("server: a client that sends thousands of requests before reading any reply gets them all, in order") {
-  // Replies back up in the socket buffer, so sends come up short and the rest waits for the reader.
-  Limits limits = Harness::test_limits();
-  limits.write_timeout = 10s;  // generous: the reader starts late on purpose
-  Harness h(limits);
-  auto fd = must_connect(h.path());
-  constexpr std::uint64_t kRequests = 4000;
-  auto writer = std::async(std::launch::async, [&] {
-    for (std::uint64_t id = 1; id <= kRequests; ++id) {
-      const bool now = id % 2 == 1;
-      if (!send_all(fd.get(), now ? proto::encode_request(id, proto::ProfileList{}) : proto::encode_request(id, proto::AgentStatus{}))) {
-        return false;
-      }
-    }
-    return true;
-  });
-  // Reads nothing for 300 ms (or until the writer is done): meanwhile the replies fill the socket
-  // buffer, the server's sends come up short, and the writer blocks in turn. Correct either way.
-  (void)servertest::eventually_true([&] { return writer.wait_for(0ms) == std::future_status::ready; }, 300ms);
-  std::uint64_t in_order = 0;
-  for (std::uint64_t id = 1; id <= kRequests; ++id) {
-    auto body = recv_frame(fd.get());
-    if (!body) break;
-    const bool ok = id % 2 == 1 ? proto::decode_reply<proto::ProfileListReply>(*body, id).ok()
-                                : proto::decode_reply<proto::AgentStatusReply>(*body, id).ok();
-    if (!ok) break;
-    ++in_order;
-  }
-  CHECK(writer.get());
-  CHECK(in_order == kRequests);
-  CHECK(h.handler.answered_now == kRequests / 2);
 }
