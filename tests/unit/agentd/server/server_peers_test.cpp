@@ -13,13 +13,7 @@
 #include "tests/unit/agentd/server/server_harness.hpp"
 
 using namespace std::chrono_literals;
-using agentd::server::Limits;
-using servertest::error_of;
-using servertest::Harness;
-using servertest::must_connect;
-using servertest::recv_frame;
-using servertest::round_trip;
-using servertest::send_all;
+using namespace servertest;  // Harness, Limits, must_connect, round_trip, error_of, send_all, recv_frame
 
 TEST_CASE("server: a peer of another uid gets one permission_denied frame and is closed") {
   if (::geteuid() != 0) {

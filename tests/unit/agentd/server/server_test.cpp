@@ -13,15 +13,8 @@
 
 #include "tests/unit/agentd/server/server_harness.hpp"
 
-namespace asio = boost::asio;
 using namespace std::chrono_literals;
-using agentd::server::Limits;
-using servertest::error_of;
-using servertest::Harness;
-using servertest::must_connect;
-using servertest::recv_frame;
-using servertest::round_trip;
-using servertest::send_all;
+using namespace servertest;  // Harness, Limits, must_connect, round_trip, error_of, send_all, recv_frame
 
 namespace {
 
