@@ -1,7 +1,7 @@
 #!/bin/sh
 # Where `fluxloop auth token` spends its time on a VM: the distinct pages it touches. On the machines
 # these benches ran on, the first touch of a page costs ~5.5 us even when it is mapped and a page fault
-# ~11 us (docs/performance.md "auth token: pages, not instructions"), so this count, not instructions,
+# ~11 us (docs/performance.md "auth token before constructors"), so this count, not instructions,
 # predicts bench/token.sh. Counts code and data pages (valgrind lackey) of `fluxloop auth token`
 # against a warm agent, `cat` of the credentials file, and the page faults of each (perf stat, when
 # perf can count them).

@@ -11,7 +11,7 @@ namespace {
 // the C library has relocated the program and set up TLS, stdio, malloc and the environment, before
 // any C++ constructor. The constructors are CLI11's validators and <iostream>'s locale (its header
 // defines an initialiser in every file that includes it); this command uses neither, and starting
-// them was a fifth of its run time, on a VM where each page first touched costs ~5 us
+// them touched some 45 pages, on VMs where each page first touched costs ~5 us
 // (docs/performance.md "auth token before constructors"). So the files that serve the command must
 // not need one: only the CLI11 files may have dynamic initialisers (test "client: start-up ...").
 // Static builds only: a dynamic loader runs .preinit_array before the C library initialises itself
