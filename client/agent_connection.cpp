@@ -14,6 +14,7 @@
 #include <cstring>
 #include <utility>
 
+#include "client/files.hpp"
 #include "proto/paths.hpp"
 
 namespace client {
@@ -47,14 +48,6 @@ void pause(std::chrono::milliseconds how_long) {
 }
 
 constexpr mode_t kSocketDirMode = 0700;
-
-// Closes a descriptor however a check ends.
-struct ScopedFd {
-  int fd = -1;
-  ~ScopedFd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 std::string octal_mode(mode_t mode) {
   char text[8];

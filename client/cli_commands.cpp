@@ -186,7 +186,7 @@ void add_credential_options(CLI::App* command, ApiKeysCommon& o) {
 void add_key_options(CLI::App* command, ApiKeysCommon& o) {
   add_credential_options(command, o);
   command->add_option("--project-id", o.project_id,
-                      "Project of the keys (fluxloop profiles; default: project_id in ./.fluxloop/project.json)")
+                      "Project of the keys (fluxloop profiles; default: project_id in the workspace's .fluxloop/project.json)")
       ->option_text("ID");
 }
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 
 #include "client/duration.hpp"
 #include "client/output.hpp"
@@ -50,8 +51,12 @@ namespace {
 Outcome<proto::Target> keys_target(const ApiKeysCommon& common, const Environment& env) {
   auto target = apikeys_target(common, env);
   if (!target) return target;
+  // Both resolved, as the platform CLI compares them (Path.cwd().resolve(), Path.home().resolve()).
   char cwd[PATH_MAX];
-  auto project = project_id_of(common.project_id, ::getcwd(cwd, sizeof cwd) ? std::string(cwd) : std::string("."));
+  char home[PATH_MAX];
+  const char* home_variable = std::getenv("HOME");
+  const std::string home_dir = home_variable && ::realpath(home_variable, home) ? home : "";
+  auto project = project_id_of(common.project_id, ::getcwd(cwd, sizeof cwd) ? std::string(cwd) : std::string(), home_dir);
   if (!project) return std::move(project).error();
   target->project_id = std::move(*project);
   return target;

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/files.hpp"
 #include "client/precedence.hpp"
 #include "proto/mask.hpp"
 
@@ -22,34 +23,6 @@ constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 std::string getenv_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value ? std::string(value) : std::string();
-}
-
-// Closes the descriptor however the read ends.
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-// Reads at most `limit` bytes of an open file; nullopt when it is longer.
-std::optional<std::string> read_all(int fd, std::size_t limit, int& error) {
-  std::string data;
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      error = errno;
-      return std::nullopt;
-    }
-    if (n == 0) return data;
-    data.append(buffer, static_cast<std::size_t>(n));
-    if (data.size() > limit) {
-      error = EFBIG;
-      return std::nullopt;
-    }
-  }
 }
 
 Failure key_file_failure(const std::string& path, const std::string& why) {
@@ -73,7 +46,7 @@ std::string config_path_from_environment() {
 
 Outcome<std::optional<std::string>> api_key_file_setting(const std::string& config_path) {
   if (config_path.empty()) return std::optional<std::string>();
-  Fd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  ScopedFd file{::open(config_path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
   if (file.fd < 0) {
     if (errno == ENOENT) return std::optional<std::string>();
     return Failure{proto::kExitError, "cannot read " + config_path + ": " + std::strerror(errno), FailureKind::local};
@@ -94,7 +67,7 @@ Outcome<std::optional<std::string>> api_key_file_setting(const std::string& conf
                    FailureKind::local};
   }
   int error = 0;
-  auto text = read_all(file.fd, kMaxConfigBytes, error);
+  auto text = read_bounded(file.fd, kMaxConfigBytes, error);
   if (!text) return Failure{proto::kExitError, "cannot read " + config_path + ": " + std::strerror(error), FailureKind::local};
   // `auth token` without a profile reads this file on every run: skip the JSON parse (most of the
   // cost) when the setting cannot be in it. A corrupt file is still reported when it could be.
@@ -113,7 +86,7 @@ Outcome<std::optional<std::string>> api_key_file_setting(const std::string& conf
 
 Outcome<std::string> read_api_key_file(const std::string& path) {
   // O_NONBLOCK: a FIFO planted at the path must not hang the client before fstat refuses it.
-  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
+  ScopedFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK)};
   if (file.fd < 0) return key_file_failure(path, std::strerror(errno));
   struct stat st {};
   if (::fstat(file.fd, &st) != 0) return key_file_failure(path, std::strerror(errno));
@@ -127,7 +100,7 @@ Outcome<std::string> read_api_key_file(const std::string& path) {
                    FailureKind::local};
   }
   int error = 0;
-  auto text = read_all(file.fd, kMaxKeyFileBytes, error);
+  auto text = read_bounded(file.fd, kMaxKeyFileBytes, error);
   if (!text) return key_file_failure(path, error == EFBIG ? "larger than an API key file can be" : std::strerror(error));
   std::string_view key = *text;
   key = key.substr(0, key.find('\n'));

@@ -9,6 +9,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "client/files.hpp"
+
 namespace client {
 namespace {
 
@@ -25,13 +27,6 @@ extern "C" void on_signal(int signo) {
   // tcsetattr is async-signal-safe: the terminal is sane again before anything else happens.
   if (g_tty_fd >= 0) ::tcsetattr(g_tty_fd, TCSAFLUSH, &g_saved);
 }
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
 
 Failure failure(const std::string& message) { return Failure{proto::kExitError, message, FailureKind::local}; }
 
@@ -94,7 +89,7 @@ Outcome<Passphrase> read_passphrase_tty(std::string_view prompt) {
     return failure("cannot ask for a passphrase: stdin is not a terminal; run this in a terminal, or give the "
                    "passphrase on a file descriptor with --passphrase-fd N (never on the command line)");
   }
-  Fd tty{::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)};
+  ScopedFd tty{::open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)};
   if (tty.fd < 0) return failure(std::string("cannot open the terminal /dev/tty: ") + std::strerror(errno));
 
   for (;;) {  // once, plus once more after each stop (Ctrl-Z) and resume

@@ -1,6 +1,7 @@
 #include "client/project.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,33 +9,60 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/files.hpp"
+
 namespace client {
 namespace {
 
 constexpr std::size_t kMaxProjectFile = 64 * 1024;
-constexpr const char* kProjectFile = "/.fluxloop/project.json";
+constexpr std::string_view kWorkspaceDir = ".fluxloop";
+constexpr std::string_view kProjectFile = "project.json";
+
+std::string child(const std::string& dir, std::string_view name) {
+  return dir == "/" ? "/" + std::string(name) : dir + "/" + std::string(name);
+}
+
+std::string parent(const std::string& dir) {
+  const auto slash = dir.find_last_of('/');
+  return slash == 0 || slash == std::string::npos ? "/" : dir.substr(0, slash);
+}
 
 }  // namespace
 
-Outcome<std::string> project_id_of(const std::string& project_id_flag, const std::string& working_directory) {
+std::string workspace_project_file(const std::string& working_directory, const std::string& home_directory) {
+  if (working_directory.empty() || working_directory.front() != '/') return {};
+  for (std::string dir = working_directory;; dir = parent(dir)) {
+    // ~/.fluxloop is the platform CLI's global directory (auth.json), never a workspace.
+    struct stat st{};
+    if (dir != home_directory && ::stat(child(dir, kWorkspaceDir).c_str(), &st) == 0) {
+      return child(child(dir, kWorkspaceDir), kProjectFile);
+    }
+    if (dir == "/") return {};
+  }
+}
+
+Outcome<std::string> project_id_of(const std::string& project_id_flag, const std::string& working_directory,
+                                   const std::string& home_directory) {
   if (!project_id_flag.empty()) return project_id_flag;
-  const std::string path = working_directory + kProjectFile;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  const std::string path = workspace_project_file(working_directory, home_directory);
+  if (path.empty()) return std::string();
+  ScopedFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)};
+  if (file.fd < 0) {
     if (errno == ENOENT || errno == ENOTDIR) return std::string();
     return Failure{proto::kExitError, "cannot read " + path + " (" + std::strerror(errno) + "); pass --project-id ID"};
   }
-  std::string text;
-  char buffer[4096];
-  ssize_t n;
-  while ((n = ::read(fd, buffer, sizeof buffer)) > 0 && text.size() <= kMaxProjectFile) text.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
   auto bad = [&](const std::string& why) {
     return Failure{proto::kExitError, path + " " + why + "; select a project with the platform CLI's `fluxloop projects select ID` or pass --project-id ID"};
   };
-  if (n < 0) return bad("could not be read");
-  if (text.size() > kMaxProjectFile) return bad("is too large");
-  auto document = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  // The project decides where keys are created, listed and revoked: a file another user could have
+  // placed in a shared parent directory (/tmp) does not choose it.
+  struct stat st{};
+  if (::fstat(file.fd, &st) != 0 || !S_ISREG(st.st_mode)) return bad("is not a regular file");
+  if (st.st_uid != ::geteuid()) return bad("belongs to uid " + std::to_string(st.st_uid) + ", not to you");
+  int error = 0;
+  const auto text = read_bounded(file.fd, kMaxProjectFile, error);
+  if (!text) return bad(error == EFBIG ? "is too large" : std::string("could not be read (") + std::strerror(error) + ")");
+  auto document = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_object()) return bad("is not a JSON object");
   auto it = document.find("project_id");
   if (it == document.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return bad("has no project_id");

@@ -35,15 +35,58 @@ TEST_CASE("environment aliases: the contract's name wins, the platform CLI's nam
 TEST_CASE("apikeys project: --project-id, else ./.fluxloop/project.json, else none, a broken file is an error") {
   const auto dir = std::filesystem::temp_directory_path() / ("fluxloop-project-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir / ".fluxloop");
-  CHECK(*client::project_id_of("", dir.string()) == "");
-  CHECK(*client::project_id_of("p-flag", dir.string()) == "p-flag");
+  CHECK(*client::project_id_of("", dir.string(), "") == "");
+  CHECK(*client::project_id_of("p-flag", dir.string(), "") == "p-flag");
   std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_id": "3b8e0c7a-uuid", "project_name": "Demo"})";
-  CHECK(*client::project_id_of("", dir.string()) == "3b8e0c7a-uuid");
-  CHECK(*client::project_id_of("p-flag", dir.string()) == "p-flag");
+  CHECK(*client::project_id_of("", dir.string(), "") == "3b8e0c7a-uuid");
+  CHECK(*client::project_id_of("p-flag", dir.string(), "") == "p-flag");
   std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_name": "Demo"})";
-  auto missing = client::project_id_of("", dir.string());
+  auto missing = client::project_id_of("", dir.string(), "");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message.find("project.json has no project_id") != std::string::npos);
   CHECK(missing.error().message.find("--project-id") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("apikeys project: found as the platform CLI finds it, the nearest .fluxloop above, the home directory skipped") {
+  const auto root = std::filesystem::temp_directory_path() / ("fluxloop-workspace-" + std::to_string(::getpid()));
+  const auto deep = root / "repo" / "src" / "pkg";
+  std::filesystem::create_directories(deep);
+  const std::string home = (root / "repo").string();
+  // Nothing anywhere up to /: none (unless the machine has a /.fluxloop, which the test does not make).
+  if (!std::filesystem::exists("/.fluxloop") && !std::filesystem::exists(std::filesystem::temp_directory_path() / ".fluxloop")) {
+    CHECK(client::workspace_project_file(deep.string(), "").empty());
+    CHECK(*client::project_id_of("", deep.string(), "") == "");
+  }
+  std::filesystem::create_directories(root / "repo" / ".fluxloop");
+  std::ofstream(root / "repo" / ".fluxloop" / "project.json") << R"({"project_id": "from-repo"})";
+  CHECK(client::workspace_project_file(deep.string(), "") == (root / "repo" / ".fluxloop" / "project.json").string());
+  CHECK(*client::project_id_of("", deep.string(), "") == "from-repo");
+  // The same directory as the home directory: its .fluxloop is the global one, skipped.
+  CHECK(client::workspace_project_file(deep.string(), home) != (root / "repo" / ".fluxloop" / "project.json").string());
+  // The nearest .fluxloop wins, even without a project.json (the platform CLI stops there too).
+  std::filesystem::create_directories(root / "repo" / "src" / ".fluxloop");
+  CHECK(client::workspace_project_file(deep.string(), "") == (root / "repo" / "src" / ".fluxloop" / "project.json").string());
+  CHECK(*client::project_id_of("", deep.string(), "") == "");
+  // Relative or empty working directories find nothing.
+  CHECK(client::workspace_project_file("relative/dir", "").empty());
+  CHECK(client::workspace_project_file("", "").empty());
+  std::filesystem::remove_all(root);
+}
+
+TEST_CASE("apikeys project: a project.json of another user is refused, naming the file") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: needs root to give the file to another uid");
+    return;
+  }
+  const auto dir = std::filesystem::temp_directory_path() / ("fluxloop-project-owner-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / ".fluxloop");
+  const auto file = dir / ".fluxloop" / "project.json";
+  std::ofstream(file) << R"({"project_id": "planted"})";
+  REQUIRE(::chown(file.c_str(), 65534, 65534) == 0);
+  auto refused = client::project_id_of("", dir.string(), "");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.error().message.find("belongs to uid 65534") != std::string::npos);
+  CHECK(refused.error().message.find(file.string()) != std::string::npos);
   std::filesystem::remove_all(dir);
 }
