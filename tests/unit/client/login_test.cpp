@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include "client/commands_login.hpp"
@@ -140,8 +141,14 @@ TEST_CASE("open_browser: runs the command without secrets in its environment and
   opened = client::open_browser({"sleep", "5"});
   CHECK(opened.ok());
   CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(3));
-  int status = 0;
-  CHECK(::waitpid(-1, &status, WNOHANG) == -1);  // ECHILD: nothing of ours left to reap
+  // None of this process's children is that browser (other cases of this binary may have left
+  // children of their own, such as a helper waiting out its idle time).
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::istringstream children(testsupport::read_file((task.path() / "children").string()));
+    for (std::string pid; children >> pid;) {
+      CHECK_MESSAGE(testsupport::read_file("/proc/" + pid + "/comm") != "sleep\n", "the browser is our child: pid ", pid);
+    }
+  }
 }
 
 TEST_CASE("open_browser: a missing command or a quick failure is reported") {
