@@ -5,7 +5,7 @@
 #   asan     the sanitized (ASan+UBSan) agent and client under the whole suite (FLUXLOOP_ASAN_TESTS: a
 #            ctest -R pattern to run fewer)
 #   tsan     TSan build of the agent, the client and the concurrency suite, which it runs
-#   fuzz     libFuzzer targets (clang, ASan+UBSan), FLUXLOOP_FUZZ_SECONDS (default 15) each
+#   fuzz     libFuzzer targets (clang, ASan+UBSan), FLUXLOOP_FUZZ_SECONDS (default 10) each
 #   package  scripts/package.sh, then the .deb inspected, linted, installed on this machine with apt-get,
 #            exercised and removed (tests/package/check_package.sh; docs/packaging.md)
 set -euo pipefail
@@ -76,7 +76,7 @@ for stage in $stages; do
     fuzz)
       # A fixed seed: CI replays the start of what a longer run with that seed already explored, so a
       # red CI means a regression, not the luck of a random seed. Long runs use random seeds.
-      FLUXLOOP_FUZZ_SEED="${FLUXLOOP_FUZZ_SEED:-1}" "$root/scripts/fuzz.sh" "${FLUXLOOP_FUZZ_SECONDS:-15}" || status=1
+      FLUXLOOP_FUZZ_SEED="${FLUXLOOP_FUZZ_SEED:-1}" "$root/scripts/fuzz.sh" "${FLUXLOOP_FUZZ_SECONDS:-10}" || status=1
       ;;
     package)
       # After the plain stage, package what it compiled (same configuration) instead of compiling again.
