@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include <nlohmann/json.hpp>
 
@@ -15,29 +17,20 @@ namespace client {
 namespace {
 
 constexpr std::size_t kMaxProjectFile = 64 * 1024;
-constexpr std::string_view kWorkspaceDir = ".fluxloop";
-constexpr std::string_view kProjectFile = "project.json";
-
-std::string child(const std::string& dir, std::string_view name) {
-  return dir == "/" ? "/" + std::string(name) : dir + "/" + std::string(name);
-}
-
-std::string parent(const std::string& dir) {
-  const auto slash = dir.find_last_of('/');
-  return slash == 0 || slash == std::string::npos ? "/" : dir.substr(0, slash);
-}
+constexpr const char* kWorkspaceDir = ".fluxloop";
+constexpr const char* kProjectFile = "project.json";
 
 }  // namespace
 
 std::string workspace_project_file(const std::string& working_directory, const std::string& home_directory) {
-  if (working_directory.empty() || working_directory.front() != '/') return {};
-  for (std::string dir = working_directory;; dir = parent(dir)) {
+  const std::filesystem::path start(working_directory);
+  if (!start.is_absolute()) return {};
+  const std::filesystem::path home(home_directory);
+  for (std::filesystem::path dir = start;; dir = dir.parent_path()) {
     // ~/.fluxloop is the platform CLI's global directory (auth.json), never a workspace.
-    struct stat st{};
-    if (dir != home_directory && ::stat(child(dir, kWorkspaceDir).c_str(), &st) == 0) {
-      return child(child(dir, kWorkspaceDir), kProjectFile);
-    }
-    if (dir == "/") return {};
+    std::error_code error;
+    if (dir != home && std::filesystem::exists(dir / kWorkspaceDir, error)) return (dir / kWorkspaceDir / kProjectFile).string();
+    if (dir == dir.root_path()) return {};
   }
 }
 
