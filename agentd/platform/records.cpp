@@ -126,7 +126,7 @@ proto::Result<CreatedKey> created_from_json(const nlohmann::json& answer) {
   // By now the key exists at the platform: an answer that carries it but no id (or an odd one) still
   // yields the key, which is all the user cannot get back. Without an id the key is later matched by
   // prefix and last four characters (holds_key) and revoked by the id `apikeys list` shows.
-  if (!created.record.id.empty() && !is_key_id(created.record.id)) created.record.id.clear();
+  if (!is_key_id(created.record.id)) created.record.id.clear();
   if (created.key.empty() && created.record.id.empty()) {
     return proto::Error{proto::ErrorCode::server_error, "the platform's answer to creating an API key holds no key and no id"};
   }
