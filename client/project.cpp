@@ -57,7 +57,9 @@ Outcome<std::string> project_id_of(const std::string& project_id_flag, const std
   if (!text) return bad(error == EFBIG ? "is too large" : std::string("could not be read (") + std::strerror(error) + ")");
   auto document = nlohmann::json::parse(*text, nullptr, /*allow_exceptions=*/false);
   if (document.is_discarded() || !document.is_object()) return bad("is not a JSON object");
+  // Ids are opaque (CONTRACT.md): a string, or the integer a database may hand `projects select`.
   auto it = document.find("project_id");
+  if (it != document.end() && it->is_number_integer()) return it->dump();
   if (it == document.end() || !it->is_string() || it->get_ref<const std::string&>().empty()) return bad("has no project_id");
   return it->get<std::string>();
 }

@@ -33,6 +33,14 @@ std::string string_of(const json& object, const char* key) {
   return it != object.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+// An id as the platform may send it: a string (a UUID), or a database's integer. Ids are opaque
+// (CONTRACT.md); the platform CLI keeps whatever it got.
+std::string id_of(const json& object, const char* key) {
+  auto it = object.find(key);
+  if (it != object.end() && it->is_number_integer()) return it->dump();
+  return string_of(object, key);
+}
+
 // The first of `keys` present as an integer (the platform spells some fields two ways).
 std::optional<std::int64_t> integer_of(const json& object, std::initializer_list<const char*> keys) {
   for (const char* key : keys) {
@@ -48,7 +56,7 @@ proto::Result<Credential> credential_of(const json& object, std::chrono::system_
   credential.access_token = string_of(object, "access_token");
   if (credential.access_token.empty()) return malformed("the credential has no access_token");
   credential.refresh_token = string_of(object, "refresh_token");
-  credential.user_id = string_of(object, "user_id");
+  credential.user_id = id_of(object, "user_id");
   credential.user_email = string_of(object, "user_email");
   // An expires_at we cannot read counts as absent (one hour), as the platform CLI keeps any string:
   // refusing the credential would lose a login whose code the platform has already spent.

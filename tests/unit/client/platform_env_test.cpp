@@ -40,6 +40,8 @@ TEST_CASE("apikeys project: --project-id, else ./.fluxloop/project.json, else no
   std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_id": "3b8e0c7a-uuid", "project_name": "Demo"})";
   CHECK(*client::project_id_of("", dir.string(), "") == "3b8e0c7a-uuid");
   CHECK(*client::project_id_of("p-flag", dir.string(), "") == "p-flag");
+  std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_id": 42, "project_name": "Demo"})";
+  CHECK(*client::project_id_of("", dir.string(), "") == "42");
   std::ofstream(dir / ".fluxloop" / "project.json") << R"({"project_name": "Demo"})";
   auto missing = client::project_id_of("", dir.string(), "");
   REQUIRE_FALSE(missing.ok());

@@ -54,6 +54,10 @@ TEST_CASE("cli connect: poll statuses and the credential's expiry") {
   CHECK(z->credential.expires_in == 1800s);
   CHECK(z->credential.user_id == "u-1");
   CHECK(z->credential.user_email == "e@x");
+  // An integer user id (ids are opaque) is kept as its decimal text.
+  auto numeric = parse_credential_answer(R"({"credential":{"access_token":"a","user_id":4711}})", now);
+  REQUIRE(numeric.ok());
+  CHECK(numeric->user_id == "4711");
   // Python's isoformat(): microseconds and +00:00, or no offset at all (UTC).
   auto python = parse_credential_answer(R"({"credential":{"access_token":"a","expires_at":"2026-12-04T18:10:00.123456+00:00"}})", now);
   REQUIRE(python.ok());
